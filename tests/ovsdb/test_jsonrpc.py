@@ -1,0 +1,142 @@
+"""JSON-RPC stream framing: golden cases, chunking properties, limits, a real peer."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pyovn.ovsdb import jsonrpc
+from pyovn.ovsdb.jsonrpc import ProtocolError, StreamParser, parse_remote
+
+
+def test_back_to_back_objects_split_anywhere() -> None:
+    stream = b'{"id":1,"method":"echo","params":["{[\\"]}"]} \n{"id":2,"result":[],"error":null}'
+    for cut in range(len(stream) + 1):
+        parser = StreamParser()
+        got = parser.feed(stream[:cut]) + parser.feed(stream[cut:])
+        assert [m["id"] for m in got] == [1, 2]
+        assert got[0]["params"] == ['{["]}']
+        assert parser.buffered == 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=4), max_size=5),
+       st.lists(st.integers(1, 50), max_size=20))
+def test_any_chunking_gives_the_same_messages(messages: list[dict], cuts: list[int]) -> None:
+    stream = b"".join(orjson.dumps(m) for m in messages)
+    parser = StreamParser()
+    got: list = []
+    pos = 0
+    for size in cuts:
+        got += parser.feed(stream[pos:pos + size])
+        pos += size
+    got += parser.feed(stream[pos:])
+    assert got == messages
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"[1, 2]", "not a JSON object"),
+        (b"42 ", "not a JSON object"),
+        (b"}", "not a JSON object"),
+        (b'{"a": [1}', "invalid JSON"),
+        (b'{"a": "\xff\xfe"}', "invalid JSON"),
+        (b'{"a": tru}', "invalid JSON"),
+    ],
+)
+def test_garbage_is_a_protocol_error(data: bytes, reason: str) -> None:
+    with pytest.raises(ProtocolError, match=reason):
+        StreamParser().feed(data)
+
+
+def test_nesting_limit() -> None:
+    parser = StreamParser(max_depth=50)
+    assert parser.feed(b'{"a":' + b"[" * 48 + b"]" * 48 + b"}") == [{"a": [[]] and _nest(47)}]
+    with pytest.raises(ProtocolError, match="nesting deeper than 50"):
+        StreamParser(max_depth=50).feed(b'{"a":' + b"[" * 60)
+
+
+def _nest(levels: int) -> list:
+    value: list = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_size_limit_counts_an_unfinished_message() -> None:
+    parser = StreamParser(max_message_bytes=1000)
+    parser.feed(b'{"a": "' + b"x" * 900)
+    with pytest.raises(ProtocolError, match="exceeds 1000 bytes"):
+        parser.feed(b"x" * 200)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("unix:/tmp/db.sock", jsonrpc.Remote("unix", False, path="/tmp/db.sock")),
+        ("punix:/tmp/db.sock", jsonrpc.Remote("unix", True, path="/tmp/db.sock")),
+        ("tcp:127.0.0.1:6641", jsonrpc.Remote("tcp", False, host="127.0.0.1", port=6641)),
+        ("tcp:[::1]:6641", jsonrpc.Remote("tcp", False, host="::1", port=6641)),
+        ("ptcp:0", jsonrpc.Remote("tcp", True, port=0)),
+        ("ptcp:6641:127.0.0.1", jsonrpc.Remote("tcp", True, host="127.0.0.1", port=6641)),
+        ("pssl:6641", jsonrpc.Remote("ssl", True, port=6641)),
+    ],
+)
+def test_parse_remote(text: str, expected: jsonrpc.Remote) -> None:
+    assert parse_remote(text) == expected
+    assert str(parse_remote(text)) in (text, text.replace("[::1]", "::1"))
+
+
+@pytest.mark.parametrize("text", ["unix", "tcp:1.2.3.4", "ptcp:port", "udp:1:2", "tcp:h:99999"])
+def test_parse_remote_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="remote|port"):
+        parse_remote(text)
+
+
+@pytest.mark.integration
+def test_talks_to_real_ovsdb_server(tmp_path: Path) -> None:
+    db = tmp_path / "conf.db"
+    sock = tmp_path / "db.sock"
+    subprocess.run(
+        ["ovsdb-tool", "create", str(db), "/usr/share/openvswitch/vswitch.ovsschema"], check=True
+    )
+    server = subprocess.Popen(
+        ["ovsdb-server", f"--remote=punix:{sock}", "--no-chdir", f"--unixctl={tmp_path}/ctl",
+         f"--pidfile={tmp_path}/pid", "-vconsole:off", str(db)]
+    )
+    try:
+        asyncio.run(_exchange(str(sock)))
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+async def _exchange(sock: str) -> None:
+    for _ in range(100):
+        try:
+            conn = await jsonrpc.open_connection(f"unix:{sock}")
+            break
+        except (FileNotFoundError, ConnectionRefusedError):
+            await asyncio.sleep(0.05)
+    conn.send(jsonrpc.request("list_dbs", [], 1))
+    conn.send(jsonrpc.request("echo", ["x{"], "e"))
+    first = await conn.recv()
+    second = await conn.recv()
+    assert first == {"id": 1, "result": ["Open_vSwitch", "_Server"], "error": None}
+    assert second == {"id": "e", "result": ["x{"], "error": None}
+    conn.close()
+    await conn.wait_closed()
