@@ -463,7 +463,8 @@ class TokenStream:
 
     def is_int(self) -> bool:
         t = self.token
-        return t.type is TokenType.INTEGER and t.format is IntFormat.DECIMAL and t.value <= 2**31 - 1
+        is_decimal = t.type is TokenType.INTEGER and t.format is IntFormat.DECIMAL
+        return is_decimal and t.value <= 2**31 - 1
 
     def force_int(self) -> int:
         if not self.is_int():
