@@ -28,7 +28,9 @@ def annotate(expr: ast.Expr, symtab: Mapping[str, Symbol] = SYMTAB) -> ast.Expr:
     return _annotate(expr, symtab, True, ())
 
 
-def _parse_and_annotate(text: str, symtab: Mapping[str, Symbol], nesting: tuple[str, ...]) -> ast.Expr:
+def _parse_and_annotate(
+    text: str, symtab: Mapping[str, Symbol], nesting: tuple[str, ...]
+) -> ast.Expr:
     key = (id(symtab), text)
     cached = _EXPANSIONS.get(key)
     if cached is not None:

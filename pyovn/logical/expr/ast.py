@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Union
 
 from pyovn.logical.lexer import IntFormat, format_hex, format_int, format_masked, quote_string
 
@@ -155,7 +154,7 @@ class ChassisResident:
     port: str
 
 
-Syntax = Union[Compare, Range, Not, And, Or, Bool, ChassisResident]
+Syntax = Compare | Range | Not | And | Or | Bool | ChassisResident
 
 
 def format_syntax(node: Syntax) -> str:
@@ -225,7 +224,7 @@ class Condition:
     negated: bool = False
 
 
-Expr = Union[Cmp, StrCmp, AndOr, Boolean, Condition]
+Expr = Cmp | StrCmp | AndOr | Boolean | Condition
 
 TRUE = Boolean(True)
 FALSE = Boolean(False)
@@ -305,4 +304,3 @@ def format_expr(expr: Expr) -> str:
         return "1" if expr.value else "0"
     bang = "!" if expr.negated else ""
     return f"{bang}is_chassis_resident({quote_string(expr.port)})"
-

@@ -205,9 +205,8 @@ def _parse_constant_first(ctx: _Context) -> tuple[ast.Syntax, ast.Expr, bool]:
         )
     e1 = _make_cmp(ctx, ref, r1.turn(), first)
     e2 = _make_cmp(ctx, ref, r2, second)
-    expr = ast.combine(True, e1, e2)
-    assert expr is not None
-    return ast.Range(first.written, r1, ref, r2, second.written), expr, False
+    both = ast.combine_all(True, [e1, e2])
+    return ast.Range(first.written, r1, ref, r2, second.written), both, False
 
 
 def _is_boolean_literal(values: _Values) -> bool:
@@ -400,8 +399,6 @@ def _make_cmp(ctx: _Context, ref: ast.FieldRef, r: Relop, values: _Values) -> as
         field_mask = (1 << ref.n_bits) - 1
         mask = field_mask if c.mask is None else c.mask & field_mask
         value = c.value & mask
-        items.append(
-            ast.Cmp(symbol.name, symbol.width, r, value << ref.ofs, mask << ref.ofs)
-        )
+        items.append(ast.Cmp(symbol.name, symbol.width, r, value << ref.ofs, mask << ref.ofs))
     # A set becomes a disjunction for ==, a conjunction for the other operators.
     return ast.combine_all(is_and, items)

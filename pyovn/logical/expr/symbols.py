@@ -206,9 +206,7 @@ def build_symtab() -> dict[str, Symbol]:
             name, hi - lo + 1, table[parent].level, prereqs, parent=parent, parent_ofs=lo
         )
     for name, expansion in PREDICATES:
-        table[name] = Symbol(
-            name, 1, _predicate_level(expansion, table), predicate=expansion
-        )
+        table[name] = Symbol(name, 1, _predicate_level(expansion, table), predicate=expansion)
     return table
 
 
