@@ -1,0 +1,208 @@
+"""Column values: ``Datum``, parsed from and written to OVSDB JSON.
+
+Theory of operation: every column value is a ``Datum`` -- a tuple of sorted,
+unique keys plus, for maps, a parallel tuple of values.  A Datum is an
+immutable tuple, so rows share them freely and equality/hashing are the
+tuple's.  Sorting follows OVSDB order (numbers numerically, strings by code
+point, which equals UTF-8 byte order, UUIDs by their 128-bit value, which
+equals their string order, False < True).  Parsing validates element count,
+constraints and duplicates with ovsdb-server's error tags and texts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, NamedTuple
+
+from pyovn.ovsdb.errors import OvsdbError, syntax_error
+from pyovn.ovsdb.types import (
+    DEFAULT_ATOMS,
+    Atom,
+    SymbolResolver,
+    Type,
+    atom_json_to_python,
+)
+
+
+class Datum(NamedTuple):
+    """A column value: sorted unique ``keys``; ``values`` parallel for maps."""
+
+    keys: tuple[Atom, ...]
+    values: tuple[Atom, ...] | None = None
+
+    # -- construction
+
+    @staticmethod
+    def default(type_: Type) -> Datum:
+        if type_.n_min == 0:
+            return Datum((), () if type_.value is not None else None)
+        key = DEFAULT_ATOMS[type_.key.type]
+        if type_.value is not None:
+            return Datum((key,), (DEFAULT_ATOMS[type_.value.type],))
+        return Datum((key,))
+
+    @staticmethod
+    def scalar(atom: Atom) -> Datum:
+        return Datum((atom,))
+
+    @staticmethod
+    def from_set(atoms: Any) -> Datum:
+        """A set datum from any iterable of atoms of one type (sorted, deduplicated)."""
+        return Datum(tuple(sorted(set(atoms))))
+
+    @staticmethod
+    def from_map(mapping: dict[Any, Any]) -> Datum:
+        keys = tuple(sorted(mapping))
+        return Datum(keys, tuple(mapping[k] for k in keys))
+
+    @staticmethod
+    def from_json(type_: Type, j: Any, symtab: SymbolResolver | None = None) -> Datum:
+        """Parse and validate a column value (RFC 7047 <value>)."""
+        is_map = type_.value is not None
+        if not is_map and not (type(j) is list and len(j) > 0 and j[0] == "set"):
+            return Datum((type_.key.atom_from_json(j, symtab),))
+        inner = _unwrap(j, "map" if is_map else "set")
+        n = len(inner)
+        if n < type_.n_min or n > type_.n_max:
+            cls = "map" if is_map else "set"
+            if type_.n_min == 1 and type_.n_max == 1:
+                raise syntax_error(j, f"{cls} must have exactly one member but {n} are present")
+            raise syntax_error(j, f"{cls} must have {type_.n_min} to {type_.n_max} members "
+                                  f"but {n} are present")
+        key_parse = type_.key.atom_from_json
+        if not is_map:
+            keys = [key_parse(e, symtab) for e in inner]
+            return _sorted_set(keys)
+        assert type_.value is not None
+        value_parse = type_.value.atom_from_json
+        pairs: dict[Atom, Atom] = {}
+        for e in inner:
+            if type(e) is not list or len(e) != 2:
+                raise syntax_error(e, "expected 2-element array")
+            k = key_parse(e[0], symtab)
+            if k in pairs:
+                raise OvsdbError("ovsdb error", "map contains duplicate key")
+            pairs[k] = value_parse(e[1], symtab)
+        return Datum.from_map(pairs)
+
+    # -- output
+
+    def to_json(self, type_: Type) -> Any:
+        """The JSON ovsdb-server writes: bare atom for one-element sets."""
+        keys = self.keys
+        if self.values is not None:
+            return ["map", [[atom_json_to_python(k), atom_json_to_python(v)]
+                            for k, v in zip(keys, self.values, strict=True)]]
+        if len(keys) == 1:
+            return atom_json_to_python(keys[0])
+        return ["set", [atom_json_to_python(k) for k in keys]]
+
+    def to_python(self, type_: Type) -> Any:
+        """atom, atom-or-None, frozenset or dict according to the column's kind."""
+        if type_.value is not None:
+            assert self.values is not None
+            return dict(zip(self.keys, self.values, strict=True))
+        if type_.n_max == 1:
+            if type_.n_min == 1:
+                return self.keys[0]
+            return self.keys[0] if self.keys else None
+        return frozenset(self.keys)
+
+    def is_default(self, type_: Type) -> bool:
+        return self == Datum.default(type_)
+
+    def as_dict(self) -> dict[Atom, Atom]:
+        assert self.values is not None
+        return dict(zip(self.keys, self.values, strict=True))
+
+    def check_constraints(self, type_: Type) -> None:
+        """Re-check every atom against the column's constraints."""
+        if type_.key.has_constraints:
+            for k in self.keys:
+                type_.key.check(k)
+        if type_.value is not None and type_.value.has_constraints and self.values:
+            for v in self.values:
+                type_.value.check(v)
+
+    # -- set algebra used by mutations and diffs
+
+    def union(self, other: Datum) -> Datum:
+        """Elements of both; for maps, existing keys keep their value."""
+        if self.values is None:
+            return _sorted_set(list(set(self.keys) | set(other.keys)))
+        merged = other.as_dict()
+        merged.update(self.as_dict())
+        return Datum.from_map(merged)
+
+    def subtract_keys(self, keys: Any) -> Datum:
+        drop = set(keys)
+        if self.values is None:
+            return Datum(tuple(k for k in self.keys if k not in drop))
+        kept = [(k, v) for k, v in zip(self.keys, self.values, strict=True) if k not in drop]
+        return Datum(tuple(k for k, _ in kept), tuple(v for _, v in kept))
+
+    def subtract_pairs(self, other: Datum) -> Datum:
+        """Map minus the (key, value) pairs of ``other`` that match exactly."""
+        assert self.values is not None and other.values is not None
+        drop = set(zip(other.keys, other.values, strict=True))
+        kept = [(k, v) for k, v in zip(self.keys, self.values, strict=True)
+                if (k, v) not in drop]
+        return Datum(tuple(k for k, _ in kept), tuple(v for _, v in kept))
+
+    def diff(self, new: Datum, type_: Type) -> Datum:
+        """update2/file diff from self to ``new`` (OVS ovsdb_datum_diff)."""
+        if not type_.is_composite:
+            return new
+        if self.values is None:
+            return _sorted_set(list(set(self.keys) ^ set(new.keys)))
+        old_map, new_map = self.as_dict(), new.as_dict()
+        out: dict[Atom, Atom] = {}
+        for k, v in old_map.items():
+            if k not in new_map:
+                out[k] = v
+        for k, v in new_map.items():
+            if old_map.get(k, _MISSING) != v or k not in old_map:
+                out[k] = v
+        return Datum.from_map(out)
+
+    def apply_diff(self, diff: Datum, type_: Type) -> Datum:
+        """Inverse of :meth:`diff` (OVS ovsdb_datum_apply_diff)."""
+        if not type_.is_composite:
+            return diff
+        if self.values is None:
+            return _sorted_set(list(set(self.keys) ^ set(diff.keys)))
+        out = self.as_dict()
+        for k, v in zip(diff.keys, diff.values or (), strict=True):
+            if k in out and out[k] == v:
+                del out[k]
+            else:
+                out[k] = v
+        return Datum.from_map(out)
+
+
+_MISSING = object()
+
+
+def _unwrap(j: Any, cls: str) -> list[Any]:
+    if type(j) is not list or len(j) != 2 or j[0] != cls or type(j[1]) is not list:
+        raise syntax_error(j, f'expected ["{cls}", <array>]')
+    return j[1]
+
+
+def _sorted_set(keys: list[Atom]) -> Datum:
+    if len(keys) <= 1:
+        return Datum(tuple(keys))
+    unique = set(keys)
+    if len(unique) != len(keys):
+        raise OvsdbError("ovsdb error", "set contains duplicate")
+    return Datum(tuple(sorted(unique)))
+
+
+def uuid_atoms(datum: Datum, type_: Type) -> list[uuid.UUID]:
+    """Every UUID in a datum, keys and values (for reference tracking)."""
+    out: list[uuid.UUID] = []
+    if type_.key.ref_table is not None:
+        out.extend(k for k in datum.keys if isinstance(k, uuid.UUID))
+    if type_.value is not None and type_.value.ref_table is not None and datum.values:
+        out.extend(v for v in datum.values if isinstance(v, uuid.UUID))
+    return out
