@@ -1,0 +1,18 @@
+"""Logical actions: parse, format (round trip) and encode to OpenFlow.
+
+Public API (others call it):
+
+- `parse_actions(text, symtab=None)` -> `ActionList`, raising `LogicalError`
+  subclasses with a 1-based column;
+- `format_actions(actions)` -> OVN's canonical text;
+- `encode_actions(actions, ctx)` -> OpenFlow actions (`OFAction` tuple);
+  `encode_actions_full` also returns the groups and meters used.
+"""
+
+from __future__ import annotations
+
+from pyovn.logical.actions.ast import ActionList
+from pyovn.logical.actions.format import format_actions
+from pyovn.logical.actions.parser import parse_actions
+
+__all__ = ["ActionList", "format_actions", "parse_actions"]
