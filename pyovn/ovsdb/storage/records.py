@@ -1,0 +1,163 @@
+"""Record framing of OVSDB standalone files (ovsdb(5)): pure, no I/O.
+
+Theory of operation
+-------------------
+A standalone database file is a sequence of records.  Each record is a
+header line and a body::
+
+    OVSDB JSON <length> <sha1>\\n
+    <json>\\n
+
+``length`` counts the body bytes, its trailing new-line included, and
+``sha1`` is the lower-case hex SHA-1 of exactly those bytes.  OVS reads a
+header with ``fgets`` into a 128-byte buffer and requires every body to be a
+JSON object; the first record is the schema, the rest are transactions.
+
+``encode_record`` writes one record the way OVS 3.1 does (compact JSON).
+``scan_records`` walks a whole file image and stops at the first record that
+is incomplete or wrong (torn header, short body, SHA-1 mismatch, invalid
+JSON, not an object): everything before it is good, everything from it on is
+the *tail* the caller drops.  That split is the whole crash-recovery story:
+a write is one ``write()`` of header and body, so a crash leaves at most one
+partial record, at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+MAGIC = b"OVSDB JSON "
+# OVS reads headers with fgets(header, 128, ...): a longer line is a bad header.
+MAX_HEADER_LENGTH = 127
+_HEADER_RE = re.compile(rb"OVSDB JSON ([0-9]+) ([0-9a-fA-F]{40})\n")
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One good record: where it sits in the file, its hash and its JSON."""
+
+    offset: int  # first byte of the header line
+    end: int  # first byte after the body
+    sha1: str  # hex SHA-1 of the body, as in the header (lower case)
+    json: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TornTail:
+    """Why scanning stopped before the end of the data, and where."""
+
+    offset: int  # first byte of the bad record: the file is good up to here
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    records: list[LogRecord]
+    good_end: int  # offset after the last good record
+    tail: TornTail | None  # None when the data ended exactly after a record
+
+
+def record_txn_id(sha1: str) -> uuid.UUID:
+    """A transaction id derived from a record's SHA-1, stable across restarts.
+
+    Standalone files have no room for transaction ids (OVS rejects unknown
+    members), but the hash of the record that produced a state names it.
+    """
+    return uuid.UUID(hex=sha1[:32], version=4)
+
+
+def encode_json(obj: dict[str, Any]) -> bytes:
+    """Compact JSON with non-ASCII kept as UTF-8, as OVS's json_to_string."""
+    return orjson.dumps(obj)
+
+
+def encode_record(obj: dict[str, Any]) -> tuple[bytes, str]:
+    """Return the bytes of one record holding ``obj`` and the body's SHA-1."""
+    body = encode_json(obj) + b"\n"
+    digest = hashlib.sha1(body).hexdigest()
+    header = b"%s%d %s\n" % (MAGIC, len(body), digest.encode("ascii"))
+    return header + body, digest
+
+
+def _parse_header(data: bytes | memoryview, offset: int) -> tuple[int, str, int] | str:
+    """Parse the header at ``offset``: (body length, sha1, body offset) or a reason."""
+    window = bytes(data[offset : offset + MAX_HEADER_LENGTH])
+    newline = window.find(b"\n")
+    if newline < 0:
+        if len(window) < MAX_HEADER_LENGTH:
+            return "incomplete header line"
+        return "header line too long"
+    line = window[: newline + 1]
+    match = _HEADER_RE.fullmatch(line)
+    if match is None or int(match.group(1)) == 0:
+        shown = line[:-1].decode("utf-8", "replace")
+        return f'parse error in header line "{shown}"'
+    return int(match.group(1)), match.group(2).decode("ascii").lower(), offset + len(line)
+
+
+def _parse_body(body: bytes) -> dict[str, Any] | str:
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as err:
+        return f"not valid JSON ({err})"
+    if not isinstance(value, dict):
+        return "not a JSON object"
+    return value
+
+
+def read_record(data: bytes | memoryview, offset: int) -> LogRecord | TornTail:
+    """Decode the record starting at ``offset`` in ``data``."""
+    header = _parse_header(data, offset)
+    if isinstance(header, str):
+        return TornTail(offset, header)
+    length, expected, body_offset = header
+    body = bytes(data[body_offset : body_offset + length])
+    if len(body) < length:
+        return TornTail(
+            offset,
+            f"{length} bytes starting at offset {body_offset} are incomplete "
+            f"(only {len(body)} present)",
+        )
+    actual = hashlib.sha1(body).hexdigest()
+    if actual != expected:
+        return TornTail(
+            offset,
+            f"{length} bytes starting at offset {body_offset} have SHA-1 hash "
+            f"{actual} but should have hash {expected}",
+        )
+    parsed = _parse_body(body)
+    if isinstance(parsed, str):
+        return TornTail(offset, f"{length} bytes starting at offset {body_offset} are {parsed}")
+    return LogRecord(offset, body_offset + length, actual, parsed)
+
+
+def iter_records(data: bytes | memoryview, start: int = 0) -> Iterator[LogRecord | TornTail]:
+    """Yield good records from ``start``, then one TornTail if data is left over."""
+    offset = start
+    size = len(data)
+    while offset < size:
+        item = read_record(data, offset)
+        yield item
+        if isinstance(item, TornTail):
+            return
+        offset = item.end
+
+
+def scan_records(data: bytes | memoryview) -> ScanResult:
+    """Split a file image into its good records and the (possibly empty) bad tail."""
+    records: list[LogRecord] = []
+    tail: TornTail | None = None
+    for item in iter_records(data):
+        if isinstance(item, TornTail):
+            tail = item
+        else:
+            records.append(item)
+    good_end = records[-1].end if records else 0
+    return ScanResult(records, good_end, tail)
