@@ -20,7 +20,7 @@ MAC_FIELDS = frozenset({"eth_src", "eth_dst", "arp_sha", "arp_tha", "nd_sll", "n
 IPV4_FIELDS = frozenset({"ip_src", "ip_dst", "arp_spa", "arp_tpa", "ct_nw_src", "ct_nw_dst"})
 IPV6_FIELDS = frozenset({"ipv6_src", "ipv6_dst", "nd_target", "ct_ipv6_src", "ct_ipv6_dst"})
 # nw_frag takes names in ovs-ofctl syntax: (value, mask) -> name
-NW_FRAG_NAMES = {(0, 3): "no", (1, 1): "yes", (1, 3): "first", (3, 3): "later", (1, 2): "not_later"}
+NW_FRAG_NAMES = {(0, 3): "no", (1, 1): "yes", (1, 3): "first", (3, 3): "later", (0, 2): "not_later"}
 
 
 def format_mac(value: int) -> str:
