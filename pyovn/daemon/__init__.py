@@ -91,3 +91,31 @@ Paths (``pyovn.daemon.paths``): ``$OVS_RUNDIR`` (default
 Relative ``--pidfile``/``--unixctl`` values resolve against the run
 directory and ``--log-file`` against the log directory, as in OVS.
 """
+
+from pyovn.daemon.errors import DaemonError, PidfileError, UnixctlError, VlogSpecError
+from pyovn.daemon.options import DaemonOptions, daemon_options, normalize_argv
+from pyovn.daemon.paths import DaemonPaths, logdir, resolve_paths, rundir
+from pyovn.daemon.ratelimit import RateLimiter
+from pyovn.daemon.runner import Daemon, run_daemon
+from pyovn.daemon.vlog import Vlog, get_logger
+from pyovn.daemon.vlog_spec import Level
+
+__all__ = [
+    "Daemon",
+    "DaemonError",
+    "DaemonOptions",
+    "DaemonPaths",
+    "Level",
+    "PidfileError",
+    "RateLimiter",
+    "UnixctlError",
+    "Vlog",
+    "VlogSpecError",
+    "daemon_options",
+    "get_logger",
+    "logdir",
+    "normalize_argv",
+    "resolve_paths",
+    "rundir",
+    "run_daemon",
+]

@@ -1,0 +1,116 @@
+"""OVS unixctl: JSON-RPC 1.0 requests and replies, framed without delimiters.
+
+Theory of operation: ``ovs-appctl`` connects to the control socket and sends
+``{"id": N, "method": CMD, "params": [ARG...]}``; the server answers
+``{"id": N, "result": TEXT, "error": null}`` or ``{"id": N, "result": null,
+"error": TEXT}``. JSON texts follow each other on the stream with no
+separator, so ``JsonSplitter`` finds where each top-level object ends by
+tracking nesting outside strings. OVS's server ends any non-empty reply text
+with a newline (ovs-appctl prints it verbatim), and so does ``encode_reply``.
+Pure: bytes in, values out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+MAX_MESSAGE_BYTES = 1 << 20
+
+
+class ProtocolError(Exception):
+    """The peer sent something that is not a unixctl request."""
+
+
+class JsonSplitter:
+    """Accumulates bytes and returns complete top-level JSON objects."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._pos = 0  # scan position inside _buf
+        self._depth = 0
+        self._in_string = False
+        self._escape = False
+
+    def feed(self, data: bytes) -> list[Any]:
+        self._buf += data
+        out: list[Any] = []
+        while True:
+            end = self._scan()
+            if end is None:
+                break
+            text = bytes(self._buf[:end])
+            del self._buf[:end]
+            self._pos = 0
+            try:
+                out.append(json.loads(text))
+            except ValueError as e:
+                raise ProtocolError(f"invalid JSON: {e}") from e
+        if len(self._buf) > MAX_MESSAGE_BYTES:
+            raise ProtocolError("message too long")
+        return out
+
+    def _scan(self) -> int | None:
+        """Index just past the next complete value, or None if incomplete."""
+        buf = self._buf
+        while self._pos < len(buf):
+            ch = buf[self._pos]
+            self._pos += 1
+            if self._in_string:
+                if self._escape:
+                    self._escape = False
+                elif ch == 0x5C:  # backslash
+                    self._escape = True
+                elif ch == 0x22:  # quote
+                    self._in_string = False
+            elif ch == 0x22:
+                self._in_string = True
+            elif ch in (0x7B, 0x5B):  # { [
+                self._depth += 1
+            elif ch in (0x7D, 0x5D):  # } ]
+                self._depth -= 1
+                if self._depth < 0:
+                    raise ProtocolError("unbalanced JSON")
+                if self._depth == 0:
+                    return self._pos
+            elif self._depth == 0 and ch not in b" \t\r\n":
+                raise ProtocolError("expected a JSON object")
+        return None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One unixctl request."""
+
+    id: Any
+    method: str
+    params: tuple[Any, ...]
+
+
+def parse_request(message: Any) -> Request:
+    if not isinstance(message, dict) or "method" not in message:
+        raise ProtocolError("received JSON-RPC message that is not a request")
+    method = message["method"]
+    params = message.get("params", [])
+    if not isinstance(method, str) or not isinstance(params, list):
+        raise ProtocolError("request has bad method or params")
+    return Request(message.get("id"), method, tuple(params))
+
+
+def _with_newline(text: str) -> str:
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def encode_reply(request_id: Any, result: str | None, error: str | None) -> bytes:
+    """A reply: ``error`` None means success with ``result`` as the body."""
+    if error is None:
+        body = {"id": request_id, "result": _with_newline(result or ""), "error": None}
+    else:
+        body = {"id": request_id, "result": None, "error": _with_newline(error)}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def encode_request(request_id: int, method: str, params: list[str]) -> bytes:
+    """A request, for our own client (tests and ``pyovn`` tools)."""
+    return json.dumps({"id": request_id, "method": method, "params": params}).encode()
