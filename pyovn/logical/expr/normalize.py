@@ -245,8 +245,8 @@ def _nf_or(parts: list[list[Dims]]) -> list[Dims]:
             else:
                 others.append(dims)
     out: list[Dims] = []
-    for name, alts in singles.items():
-        reduced = _reduce_alternatives(alts)
+    for name, atoms in singles.items():
+        reduced = _reduce_alternatives(atoms)
         if reduced is None:
             return [{}]
         out.append({name: reduced})

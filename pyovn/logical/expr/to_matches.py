@@ -31,6 +31,8 @@ from pyovn.logical.expr.symbols import SYMTAB, Symbol
 from pyovn.logical.flow import Conjunction, FieldMatch, Flow, Match, OFAction
 from pyovn.logical.layout import OPENFLOW_FIELD_BITS
 
+Fields = tuple[FieldMatch, ...]
+Alternatives = tuple[Fields, ...]  # one dimension of a conjunctive match
 PortLookup = Callable[[str], int | None]
 ConjIdAllocator = Callable[[], int]
 
@@ -89,7 +91,7 @@ class CompiledMatches:
     """The flows of one expression, before table/priority/actions are known."""
 
     plain: tuple[tuple[FieldMatch, ...], ...]  # each: a flow with the real actions
-    conjunctions: tuple[tuple[tuple[FieldMatch, ...], tuple[tuple[FieldMatch, ...], ...]], ...]
+    conjunctions: tuple[tuple[Fields, tuple[Alternatives, ...]], ...]
     # each conjunction: (match of the conj_id flow, per dimension its alternatives)
 
 
@@ -100,10 +102,10 @@ def clause_matches(
 ) -> CompiledMatches:
     """Turn the normal form into OpenFlow matches (see the module docstring)."""
     plain: list[tuple[FieldMatch, ...]] = []
-    conjunctions = []
+    conjunctions: list[tuple[Fields, tuple[Alternatives, ...]]] = []
     for clause in clauses:
         common: list[FieldMatch] = []
-        sets: list[tuple[tuple[FieldMatch, ...], ...]] = []
+        sets: list[Alternatives] = []
         dead = False
         for name, alts in clause.dims:
             options = [_atom_matches(symtab[name], a, lookup_port) for a in alts]
