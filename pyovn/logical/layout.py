@@ -64,6 +64,8 @@ TABLE_CT_SNAT_HAIRPIN = 88
 TABLE_CHK_IN_PORT_SEC = 89
 TABLE_CHK_IN_PORT_SEC_ND = 90
 TABLE_CHK_OUT_PORT_SEC = 91
+TABLE_ECMP_NH_MAC = 92  # commit_ecmp_nh: learned (flow -> reply MAC) entries
+TABLE_ECMP_NH = 93  # commit_ecmp_nh: learned reverse-flow entries
 
 
 def table_for(pipeline: Pipeline, stage: int) -> int:
@@ -135,6 +137,7 @@ CT_MARK_BITS: dict[str, tuple[int, int]] = {
     "natted": (1, 1),
     "ecmp_reply_port": (16, 16),
     "skip_snat": (2, 1),
+    "force_snat": (3, 1),  # ct_lb_mark(...; force_snat)
 }
 
 # Widths in bits of the OpenFlow fields pyovn matches or sets.
