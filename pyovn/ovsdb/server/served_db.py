@@ -1,0 +1,144 @@
+"""One database as the server serves it: commits, durability, history, monitors.
+
+Theory of operation: a transaction executes against the in-memory database
+(`pyovn.ovsdb.transaction.execute`, pure) and its commit is applied at once,
+so the next transaction sees it. Its record is appended to the file without
+waiting; a single background fsync then covers every record appended so far
+(group commit), so throughput does not pay one fsync per transaction. When
+the fsync returns, the commits it covered are published in order: first the
+monitor updates (composed once per distinct request by the `MonitorHub`),
+then the callbacks waiting for that commit, which send the replies. Nothing
+is announced before it is on disk. A database without storage (`_Server`,
+tests) is durable at once.
+
+Each commit gets a sequence number (`seq`, per process) and a transaction
+id (`History`), the one clients see in update3 and monitor_cond_since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from pyovn.ovsdb.server.fanout import MonitorHub
+from pyovn.ovsdb.server.history import History, next_txn_id
+
+log = logging.getLogger("pyovn.ovsdb_server")
+
+Callback = Callable[[], None]
+
+
+class ServedDatabase:
+    """A database, its storage (or None) and everything that watches it."""
+
+    def __init__(
+        self,
+        name: str,
+        db: Any,
+        storage: Any | None,
+        history: History,
+        compose: Callable[[Any, Any, int], Any],
+        read_only: bool = False,
+    ) -> None:
+        self.name = name
+        self.db = db
+        self.schema = db.schema
+        self.storage = storage
+        self.history = history
+        self.hub = MonitorHub(compose)
+        self.read_only = read_only
+        self.seq = 0
+        self.durable_seq = 0
+        self.triggers: list[Any] = []  # blocked "wait" transactions
+        self._unannounced: deque[tuple[int, Any, uuid.UUID]] = deque()
+        self._waiters: deque[tuple[int, Callback]] = deque()
+        self._syncing = False
+        self.on_commit: Callable[[ServedDatabase], None] | None = None
+        self.on_storage_error: Callable[[ServedDatabase, Exception], None] | None = None
+
+    @property
+    def last_txn_id(self) -> uuid.UUID:
+        return self.history.last_txn_id
+
+    # --- committing -------------------------------------------------------
+
+    def commit(self, commit: Any, record: dict[str, Any] | None) -> int:
+        """Apply `commit` now and queue its file `record`; its sequence number."""
+        self.db.apply(commit)
+        if self.storage is not None and record is not None:
+            written = self.storage.append(record, durable=False)
+            txn_id = next_txn_id(self.history.last_txn_id, written.sha1)
+        else:
+            txn_id = uuid.uuid4()
+        self.history.add(txn_id, commit)
+        self.seq += 1
+        self._unannounced.append((self.seq, commit, txn_id))
+        if self.storage is None:
+            self._announce(self.seq)
+        elif not self._syncing:
+            self._syncing = True
+            asyncio.get_running_loop().create_task(self._sync_loop())
+        if self.on_commit is not None:
+            self.on_commit(self)
+        return self.seq
+
+    def when_durable(self, seq: int, callback: Callback) -> None:
+        """Call `callback` once commit `seq` (and all before it) is on disk."""
+        if seq <= self.durable_seq:
+            callback()
+        else:
+            self._waiters.append((seq, callback))
+
+    def when_current_durable(self, callback: Callback) -> None:
+        """Call `callback` once everything applied so far is on disk."""
+        self.when_durable(self.seq, callback)
+
+    async def _sync_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.durable_seq < self.seq:
+                target = self.seq
+                try:
+                    await loop.run_in_executor(None, self.storage.sync)  # type: ignore[union-attr]
+                except Exception as exc:  # noqa: BLE001 - reported, then fatal
+                    log.error("%s: cannot sync database file: %s", self.name, exc)
+                    if self.on_storage_error is not None:
+                        self.on_storage_error(self, exc)
+                    return
+                self._announce(target)
+        finally:
+            self._syncing = False
+
+    def _announce(self, upto: int) -> None:
+        """Commits up to `upto` are durable: updates first, then replies."""
+        waiters = self._waiters
+        unannounced = self._unannounced
+        while unannounced and unannounced[0][0] <= upto:
+            seq, commit, txn_id = unannounced.popleft()
+            self.durable_seq = seq
+            if len(self.hub):
+                self.hub.publish(commit, seq, str(txn_id))
+            while waiters and waiters[0][0] <= seq:
+                waiters.popleft()[1]()
+        self.durable_seq = max(self.durable_seq, upto)
+        while waiters and waiters[0][0] <= self.durable_seq:
+            waiters.popleft()[1]()
+
+    # --- maintenance --------------------------------------------------------
+
+    def flush_now(self) -> None:
+        """Synchronously make everything durable (shutdown, compaction)."""
+        if self.storage is not None and self.durable_seq < self.seq:
+            self.storage.sync()
+            self._announce(self.seq)
+
+    def close(self) -> None:
+        if self.storage is not None:
+            try:
+                self.flush_now()
+            finally:
+                self.storage.close()
