@@ -53,13 +53,16 @@ def resolve_paths(
     unixctl: str | None,
     pid: int,
     env: Mapping[str, str] | None = None,
+    cwd: str = "/",
 ) -> DaemonPaths:
     """Resolve option values (None: off, "": default) to absolute paths.
 
     ``unixctl`` None means the default socket, ``"none"`` means no socket.
+    A relative ``$OVS_RUNDIR``/``$OVS_LOGDIR`` is taken relative to ``cwd``
+    (the directory the daemon was started in, before ``--detach`` left it).
     """
-    run = rundir(env)
-    log = logdir(env)
+    run = abs_file_name(cwd, rundir(env))
+    log = abs_file_name(cwd, logdir(env))
     pid_path = None
     if pidfile is not None:
         pid_path = abs_file_name(run, pidfile or f"{name}.pid")

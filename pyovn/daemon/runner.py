@@ -150,6 +150,7 @@ def run_daemon(options: DaemonOptions, serve: Serve) -> int:
     except DaemonError as e:
         print(f'{options.name}: processing "{spec}": {e}', file=sys.stderr)
         return 1
+    start_dir = os.getcwd()
     if options.detach:
         notifier = detach(options.name, options.no_chdir)
         # stderr is the terminal until ready(), then /dev/null: keep quiet.
@@ -157,18 +158,23 @@ def run_daemon(options: DaemonOptions, serve: Serve) -> int:
     else:
         notifier = foreground()
     try:
-        return _run_serving(options, serve, vlog, notifier)
+        return _run_serving(options, serve, vlog, notifier, start_dir)
     finally:
         vlog.uninstall()
 
 
 def _run_serving(
-    options: DaemonOptions, serve: Serve, vlog: Vlog, notifier: StartupNotifier
+    options: DaemonOptions, serve: Serve, vlog: Vlog, notifier: StartupNotifier, start_dir: str
 ) -> int:
     pidfile: Pidfile | None = None
     try:
         paths = resolve_paths(
-            options.name, options.pidfile, options.log_file, options.unixctl, os.getpid()
+            options.name,
+            options.pidfile,
+            options.log_file,
+            options.unixctl,
+            pid=os.getpid(),
+            cwd=start_dir,
         )
         if paths.log_file is not None:
             vlog.open_log_file(paths.log_file)

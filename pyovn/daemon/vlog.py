@@ -78,21 +78,37 @@ class Vlog:
         self._start = time.time()
         self._host = socket.gethostname()
         self._handler = _VlogHandler(self)
-        self._installed = False
+        self._saved: tuple[list[logging.Handler], int] | None = None
+        self._saved_logger_class: type[logging.Logger] = logging.Logger
 
     # -- configuration -------------------------------------------------
     def install(self) -> None:
-        """Attach to the root logger (removing other root handlers)."""
+        """Attach to the root logger, replacing its handlers until uninstall()."""
         root = logging.getLogger()
-        for handler in list(root.handlers):
+        self._saved = (list(root.handlers), root.level)
+        for handler in self._saved[0]:
             root.removeHandler(handler)
         root.addHandler(self._handler)
-        self._installed = True
+        self._saved_logger_class = logging.getLoggerClass()
+        _VlogLogger.active = self
+        logging.setLoggerClass(_VlogLogger)
         self._sync_logger_levels()
 
     def uninstall(self) -> None:
-        logging.getLogger().removeHandler(self._handler)
-        self._installed = False
+        """Detach from the root logger, restore its handlers, close the file."""
+        root = logging.getLogger()
+        root.removeHandler(self._handler)
+        if _VlogLogger.active is self:
+            _VlogLogger.active = None
+            logging.setLoggerClass(self._saved_logger_class)
+        if self._saved is not None:
+            handlers, level = self._saved
+            for handler in handlers:
+                root.addHandler(handler)
+            root.setLevel(level)
+            self._saved = None
+        for logger in _pyovn_loggers():
+            logger.setLevel(logging.NOTSET)
         self.close_log_file()
 
     def set(self, spec: str) -> None:
@@ -113,11 +129,7 @@ class Vlog:
 
     def modules(self) -> list[str]:
         """Modules that exist now: pyovn loggers plus explicitly set ones."""
-        names = {
-            module_of(name)
-            for name, logger in logging.root.manager.loggerDict.items()
-            if name.startswith(LOGGER_PREFIX) and isinstance(logger, logging.Logger)
-        }
+        names = {module_of(logger.name) for logger in _pyovn_loggers()}
         return sorted(names | set(self.levels.modules))
 
     def format_list(self) -> str:
@@ -128,13 +140,17 @@ class Vlog:
         lines = [f"{d.upper():<9}{self.patterns[d]}\n" for d in ("console", "syslog", "file")]
         return "".join(lines)
 
+    def module_python_level(self, module: str) -> int:
+        """The level a module's logger needs: its most verbose destination."""
+        return self.levels.most_verbose(module).python_level
+
     def _sync_logger_levels(self) -> None:
-        # Future loggers inherit the root level: the most verbose anything
-        # wants. Existing pyovn loggers get exactly what their module needs.
+        # pyovn loggers get exactly what their module needs (new ones through
+        # _VlogLogger); others inherit the root level, the most verbose any
+        # module wants, and the handler filters the rest.
         logging.getLogger().setLevel(self.levels.most_verbose().python_level)
-        for name, logger in list(logging.root.manager.loggerDict.items()):
-            if name.startswith(LOGGER_PREFIX) and isinstance(logger, logging.Logger):
-                logger.setLevel(self.levels.most_verbose(module_of(name)).python_level)
+        for logger in _pyovn_loggers():
+            logger.setLevel(self.module_python_level(module_of(logger.name)))
 
     # -- log file ------------------------------------------------------
     def open_log_file(self, path: str) -> None:
@@ -219,6 +235,27 @@ class Vlog:
             uptime_ms=int((record.created - self._start) * 1000),
             host=self._host,
         )
+
+
+class _VlogLogger(logging.Logger):
+    """Logger class in force while a Vlog is installed: new pyovn loggers
+    start at their module's level instead of inheriting the root's."""
+
+    active: Vlog | None = None
+
+    def __init__(self, name: str, level: int = logging.NOTSET) -> None:
+        super().__init__(name, level)
+        vlog = _VlogLogger.active
+        if vlog is not None and name.startswith(LOGGER_PREFIX):
+            self.level = vlog.module_python_level(module_of(name))
+
+
+def _pyovn_loggers() -> list[logging.Logger]:
+    return [
+        logger
+        for name, logger in list(logging.root.manager.loggerDict.items())
+        if name.startswith(LOGGER_PREFIX) and isinstance(logger, logging.Logger)
+    ]
 
 
 class _VlogHandler(logging.Handler):
