@@ -285,7 +285,8 @@ def parse_actions(
     `resolve` replaces it entirely when given (tests, custom fields).
     """
     # Importing registers the keyword parsers defined in the sibling modules.
-    from pyovn.logical.actions import parse_calls, parse_ct  # noqa: F401
+    import pyovn.logical.actions.parse_calls
+    import pyovn.logical.actions.parse_ct  # noqa: F401
 
     if resolve is None:
         resolve = symtab_resolver(SYMTAB if symtab is None else symtab)
