@@ -33,11 +33,31 @@ def execute(db: Any, ops: list[Any], now: float, session: Session, server: Ovsdb
 
     ctx = transaction.TxnContext(
         now=now,
+        start=now if started is None else started,
         owns_lock=lambda name: server.locks.owns(session, name),
-        session_name=session.name,
-        started=now if started is None else started,
+        session_id=session.name,
     )
     return transaction.execute(db, ops, ctx)
+
+
+def execute_plain(db: Any, ops: list[Any], now: float) -> Any:
+    """Execute with no session (the server's own transactions)."""
+    from pyovn.ovsdb import transaction
+
+    return transaction.execute(db, ops, transaction.TxnContext(now=now))
+
+
+def replay(db: Any, record: dict[str, Any]) -> Any:
+    """Apply one file record to `db`; the Commit it made (or None)."""
+    from pyovn.ovsdb import database
+
+    return database.apply_file_record(db, record)
+
+
+def snapshot(db: Any) -> dict[str, Any]:
+    from pyovn.ovsdb import database
+
+    return database.snapshot_record(db)
 
 
 def file_record(schema: Any, commit: Any) -> dict[str, Any]:

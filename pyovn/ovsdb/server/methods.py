@@ -180,6 +180,7 @@ def _monitor(server: OvsdbServer, session: Session, params: list[Any], id: Any,
     except OvsdbError as exc:
         raise MethodError(exc.to_json()) from None
     sub = Subscription(session, monitor_id, request, version, since_seq=sdb.seq)
+    result: Any
     if version == 3:
         result = _since_result(sdb, request, params[3])
     else:

@@ -61,6 +61,10 @@ class ServedDatabase:
         self.on_storage_error: Callable[[ServedDatabase, Exception], None] | None = None
 
     @property
+    def syncing(self) -> bool:
+        return self._syncing
+
+    @property
     def last_txn_id(self) -> uuid.UUID:
         return self.history.last_txn_id
 

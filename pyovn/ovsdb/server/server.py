@@ -51,7 +51,7 @@ class OvsdbServer:
         self.dbs: dict[str, ServedDatabase] = {}
         self.locks = LockTable()
         self.sessions: set[Session] = set()
-        self._listeners: dict[str, asyncio.AbstractServer] = {}
+        self._listeners: dict[str, asyncio.Server] = {}
         self._unix_counter = 0
         self._rerunning = False
 
@@ -74,7 +74,7 @@ class OvsdbServer:
             raise RemoteError(f"{text}: only punix: and ptcp: remotes can be served")
         self._listeners[text] = await self._listen(text, remote)
 
-    async def _listen(self, text: str, remote: Remote) -> asyncio.AbstractServer:
+    async def _listen(self, text: str, remote: Remote) -> asyncio.Server:
         loop = asyncio.get_running_loop()
         try:
             if remote.kind == "unix":
