@@ -81,7 +81,7 @@ def test_torn_tail_at_every_offset(
     for cut in range(last + 1, len(data)):
         db.write_bytes(data[:cut])
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="pyovn.ovsdb.storage.standalone"):
+        with caplog.at_level(logging.WARNING, logger="pyovn.ovsdb.storage"):
             storage = StandaloneStorage.open(str(db), read_only=read_only)
         with storage:
             assert [r.json for r in storage.take_replay()] == [txn(0)]

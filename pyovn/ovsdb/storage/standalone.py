@@ -22,9 +22,16 @@ from pyovn.ovsdb.storage.compaction import (
     next_window,
 )
 from pyovn.ovsdb.storage.errors import StorageError, StorageFormatError, StorageIOError
-from pyovn.ovsdb.storage.records import LogRecord, TornTail, encode_record, scan_records
+from pyovn.ovsdb.storage.records import (
+    MAX_HEADER_LENGTH,
+    LogRecord,
+    TornTail,
+    encode_record,
+    read_record,
+    scan_records,
+)
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pyovn.ovsdb.storage")
 
 
 def monotonic_ms() -> int:
@@ -320,6 +327,29 @@ class StandaloneStorage:
         if self._lock is None:
             raise StorageIOError(self.path, "database is open read-only")
         return fd
+
+
+def read_schema_json(path: str) -> dict[str, Any]:
+    """The schema record of a standalone file, reading nothing after it."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(MAX_HEADER_LENGTH)
+            if not head:
+                raise StorageFormatError(path, "database file is empty (no schema record)", 0)
+            newline = head.find(b"\n")
+            length = _header_length(head[:newline]) if newline > 0 else 0
+            data = head + f.read(max(0, newline + 1 + length - len(head)))
+    except OSError as err:
+        raise _io_error(path, "open", err) from err
+    item = read_record(data, 0)
+    if isinstance(item, TornTail):
+        raise StorageFormatError(path, f"bad schema record at offset 0: {item.reason}", 0)
+    return item.json
+
+
+def _header_length(line: bytes) -> int:
+    fields = line.split(b" ")
+    return int(fields[2]) if len(fields) == 4 and fields[2].isdigit() else 0
 
 
 def _drop_tail(path: str, fd: int, tail: TornTail, size: int, read_only: bool) -> None:
