@@ -1,0 +1,480 @@
+"""The in-memory database: rows, commits, and the indexes the engine needs.
+
+Theory of operation: a ``Database`` holds, per table, a dict of immutable
+``Row`` objects keyed by UUID.  Nothing changes it except ``apply(commit)``;
+``transaction.execute`` only reads it and returns a ``Commit`` describing
+each changed row as ``RowChange(old, new)``.  Alongside the rows, apply()
+keeps three derived structures up to date so that transactions never scan a
+whole table: strong reference counts per row (for referential integrity and
+garbage collection), the set of rows holding weak references to each row
+(so deleting a row finds them) and one dict per schema index.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyovn.ovsdb.data import Datum
+from pyovn.ovsdb.errors import OvsdbError
+from pyovn.ovsdb.schema import DatabaseSchema, TableSchema
+from pyovn.ovsdb.types import UNLIMITED, atom_to_string
+
+UUID = uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row: its UUID, its version UUID and every user column's Datum."""
+
+    uuid: UUID
+    version: UUID
+    columns: Mapping[str, Datum]
+
+    def __getitem__(self, name: str) -> Datum:
+        try:
+            return self.columns[name]
+        except KeyError:
+            if name == "_uuid":
+                return Datum((self.uuid,))
+            if name == "_version":
+                return Datum((self.version,))
+            raise
+
+    def to_json(self, table: TableSchema, columns: Any = None) -> dict[str, Any]:
+        """Row as select returns it: every named column (default all + _uuid, _version)."""
+        names = columns if columns is not None else ("_uuid", "_version", *table.user_columns)
+        tcols = table.columns
+        return {n: self[n].to_json(tcols[n].type) for n in names}
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    """``old`` is None for an insert, ``new`` is None for a delete."""
+
+    old: Row | None
+    new: Row | None
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    txn_id: UUID
+    changes: dict[str, dict[UUID, RowChange]]
+    comment: str | None
+    date_ms: int
+
+    def iter_changes(self) -> Iterator[tuple[str, UUID, RowChange]]:
+        for table, rows in self.changes.items():
+            for row_uuid, change in rows.items():
+                yield table, row_uuid, change
+
+
+IndexKey = tuple[Datum, ...]
+
+
+class Database:
+    """Current contents of one database plus reference and index bookkeeping."""
+
+    __slots__ = ("schema", "tables", "strong_refs", "weak_referrers", "indexes")
+
+    def __init__(self, schema: DatabaseSchema) -> None:
+        self.schema = schema
+        self.tables: dict[str, dict[UUID, Row]] = {t: {} for t in schema.tables}
+        # target row -> number of strong reference atoms pointing at it
+        self.strong_refs: dict[UUID, int] = {}
+        # target row -> rows (table, uuid) whose weak-ref columns mention it
+        self.weak_referrers: dict[UUID, set[tuple[str, UUID]]] = {}
+        # table -> one dict per schema index: key values -> row
+        self.indexes: dict[str, list[dict[IndexKey, UUID]]] = {
+            t: [{} for _ in ts.indexes] for t, ts in schema.tables.items()}
+
+    def row(self, table: str, row_uuid: UUID) -> Row | None:
+        return self.tables[table].get(row_uuid)
+
+    def apply(self, commit: Commit) -> None:
+        """Make ``commit`` current (it must have been computed against this state)."""
+        for tname, rows in commit.changes.items():
+            tschema = self.schema.tables[tname]
+            table = self.tables[tname]
+            for row_uuid, change in rows.items():
+                old, new = change.old, change.new
+                if new is None:
+                    table.pop(row_uuid, None)
+                else:
+                    table[row_uuid] = new
+                self._update_refs(tschema, row_uuid, old, new)
+                if tschema.indexes:
+                    self._update_indexes(tschema, row_uuid, old, new)
+
+    def _update_refs(self, ts: TableSchema, row_uuid: UUID, old: Row | None,
+                     new: Row | None) -> None:
+        refs = self.strong_refs
+        for cname in ts.strong_ref_columns:
+            before = old.columns[cname] if old is not None else None
+            after = new.columns[cname] if new is not None else None
+            if before is after or before == after:
+                continue
+            ctype = ts.columns[cname].type
+            if before is not None:
+                for u in strong_atoms(before, ctype):
+                    n = refs[u] - 1
+                    if n:
+                        refs[u] = n
+                    else:
+                        del refs[u]
+            if after is not None:
+                for u in strong_atoms(after, ctype):
+                    refs[u] = refs.get(u, 0) + 1
+        if not ts.weak_ref_columns:
+            return
+        before_targets = weak_targets(ts, old) if old is not None else set()
+        after_targets = weak_targets(ts, new) if new is not None else set()
+        me = (ts.name, row_uuid)
+        for u in before_targets - after_targets:
+            holders = self.weak_referrers.get(u)
+            if holders is not None:
+                holders.discard(me)
+                if not holders:
+                    del self.weak_referrers[u]
+        for u in after_targets - before_targets:
+            self.weak_referrers.setdefault(u, set()).add(me)
+
+    def _update_indexes(self, ts: TableSchema, row_uuid: UUID, old: Row | None,
+                        new: Row | None) -> None:
+        for i, index in enumerate(ts.indexes):
+            idx = self.indexes[ts.name][i]
+            if old is not None:
+                key = index_key(old, index)
+                if idx.get(key) == row_uuid:
+                    del idx[key]
+            if new is not None:
+                idx[index_key(new, index)] = row_uuid
+
+
+def index_key(row: Row, index: tuple[str, ...]) -> IndexKey:
+    return tuple(row[c] for c in index)
+
+
+def strong_atoms(datum: Datum, ctype: Any) -> list[UUID]:
+    """UUIDs in a datum that are strong references."""
+    out: list[UUID] = []
+    if ctype.key.is_strong_ref:
+        out.extend(datum.keys)  # type: ignore[arg-type]
+    if ctype.value is not None and ctype.value.is_strong_ref and datum.values:
+        out.extend(datum.values)  # type: ignore[arg-type]
+    return out
+
+
+def weak_targets(ts: TableSchema, row: Row) -> set[UUID]:
+    out: set[UUID] = set()
+    for cname in ts.weak_ref_columns:
+        ctype = ts.columns[cname].type
+        datum = row.columns[cname]
+        if ctype.key.is_weak_ref:
+            out.update(datum.keys)  # type: ignore[arg-type]
+        if ctype.value is not None and ctype.value.is_weak_ref and datum.values:
+            out.update(datum.values)  # type: ignore[arg-type]
+    return out
+
+
+# ---------------------------------------------------------------- commit-time checks
+
+class Change:
+    """A row's state in a transaction's overlay; mutable while it runs."""
+
+    __slots__ = ("old", "new")
+
+    def __init__(self, old: Row | None, new: Row | None) -> None:
+        self.old = old
+        self.new = new
+
+
+Changes = dict[str, dict[UUID, Change]]
+
+
+class _View:
+    """The database as the transaction would leave it."""
+
+    __slots__ = ("db", "changes", "delta")
+
+    def __init__(self, db: Database, changes: Changes) -> None:
+        self.db = db
+        self.changes = changes
+        self.delta: dict[UUID, int] = {}
+
+    def get(self, table: str, row_uuid: UUID) -> Row | None:
+        c = self.changes.get(table, {}).get(row_uuid)
+        if c is not None:
+            return c.new
+        return self.db.tables[table].get(row_uuid)
+
+    def touched(self, table: str, row_uuid: UUID) -> bool:
+        return row_uuid in self.changes.get(table, {})
+
+    def set(self, table: str, row_uuid: UUID, new: Row | None) -> None:
+        tchanges = self.changes.setdefault(table, {})
+        c = tchanges.get(row_uuid)
+        if c is None:
+            tchanges[row_uuid] = Change(self.db.tables[table].get(row_uuid), new)
+        else:
+            c.new = new
+
+    def refcount(self, row_uuid: UUID) -> int:
+        return self.db.strong_refs.get(row_uuid, 0) + self.delta.get(row_uuid, 0)
+
+    def account(self, ts: TableSchema, before: Row | None, after: Row | None) -> None:
+        """Adjust strong reference deltas for one row going from before to after."""
+        delta = self.delta
+        for cname in ts.strong_ref_columns:
+            b = before.columns[cname] if before is not None else None
+            a = after.columns[cname] if after is not None else None
+            if b is a or b == a:
+                continue
+            ctype = ts.columns[cname].type
+            if b is not None:
+                for u in strong_atoms(b, ctype):
+                    delta[u] = delta.get(u, 0) - 1
+            if a is not None:
+                for u in strong_atoms(a, ctype):
+                    delta[u] = delta.get(u, 0) + 1
+
+
+def precommit(db: Database, changes: Changes,
+              new_uuid: Any) -> dict[str, dict[UUID, RowChange]]:
+    """OVS's ovsdb_txn_precommit on an overlay; returns the final row changes."""
+    _drop_noops(changes)
+    view = _View(db, changes)
+    _check_strong_refs(view)
+    _collect_garbage(view)
+    _check_max_rows(view)
+    _remove_dangling_weak_refs(view)
+    _check_indexes(view)
+    _drop_noops(changes)
+    out: dict[str, dict[UUID, RowChange]] = {}
+    for tname, rows in changes.items():
+        if not rows:
+            continue
+        trows: dict[UUID, RowChange] = {}
+        for u, c in rows.items():
+            new = c.new
+            if new is not None:
+                new = Row(u, new_uuid(), new.columns)
+            trows[u] = RowChange(c.old, new)
+        out[tname] = trows
+    return out
+
+
+def _drop_noops(changes: Changes) -> None:
+    for rows in changes.values():
+        dead = [u for u, c in rows.items()
+                if c.old is c.new or (c.old is not None and c.new is not None
+                                      and c.old.columns == c.new.columns)]
+        for u in dead:
+            del rows[u]
+
+
+def _check_strong_refs(view: _View) -> None:
+    schema = view.db.schema
+    for tname, rows in view.changes.items():
+        ts = schema.tables[tname]
+        if not ts.strong_ref_columns:
+            continue
+        for row_uuid, c in rows.items():
+            view.account(ts, c.old, c.new)
+            if c.new is None:
+                continue
+            for cname in ts.strong_ref_columns:
+                datum = c.new.columns[cname]
+                if c.old is not None and c.old.columns[cname] == datum:
+                    continue
+                col = ts.columns[cname]
+                for base, atoms in ((col.type.key, datum.keys),
+                                    (col.type.value, datum.values or ())):
+                    if base is None or not base.is_strong_ref:
+                        continue
+                    assert base.ref_table is not None
+                    for u in atoms:
+                        if (view.get(base.ref_table, u) is None  # type: ignore[arg-type]
+                                and not view.touched(base.ref_table, u)):  # type: ignore[arg-type]
+                            raise OvsdbError(
+                                "referential integrity violation",
+                                f"Table {tname} column {cname} row {row_uuid} references "
+                                f"nonexistent row {u} in table {base.ref_table}.")
+    for tname, rows in view.changes.items():
+        if not schema.referrers[tname]:
+            continue
+        for row_uuid, c in rows.items():
+            if c.new is None:
+                n = view.refcount(row_uuid)
+                if n > 0:
+                    raise OvsdbError("referential integrity violation",
+                                     f"cannot delete {tname} row {row_uuid} because of "
+                                     f"{n} remaining reference(s)")
+
+
+def _collect_garbage(view: _View) -> None:
+    schema = view.db.schema
+    work: list[tuple[str, UUID]] = []
+    for tname, rows in view.changes.items():
+        if not schema.tables[tname].is_root:
+            work.extend((tname, u) for u, c in rows.items() if c.new is not None)
+    target_tables = _strong_target_tables(schema)
+    for u, d in view.delta.items():
+        if d < 0:
+            work.extend((t, u) for t in target_tables)
+    while work:
+        tname, u = work.pop()
+        ts = schema.tables[tname]
+        if ts.is_root:
+            continue
+        row = view.get(tname, u)
+        if row is None or view.refcount(u) > 0:
+            continue
+        view.set(tname, u, None)
+        view.account(ts, row, None)
+        for cname in ts.strong_ref_columns:
+            col = ts.columns[cname]
+            for base, atoms in ((col.type.key, row.columns[cname].keys),
+                                (col.type.value, row.columns[cname].values or ())):
+                if base is not None and base.is_strong_ref:
+                    assert base.ref_table is not None
+                    work.extend((base.ref_table, a) for a in atoms)  # type: ignore[misc]
+
+
+def _strong_target_tables(schema: DatabaseSchema) -> list[str]:
+    return [t for t, refs in schema.referrers.items()
+            if not schema.tables[t].is_root and any(r[2] == "strong" for r in refs)]
+
+
+def _check_max_rows(view: _View) -> None:
+    for tname, rows in view.changes.items():
+        limit = view.db.schema.tables[tname].max_rows
+        if limit == UNLIMITED:
+            continue
+        n = len(view.db.tables[tname])
+        for c in rows.values():
+            n += (c.new is not None) - (c.old is not None)
+        if n > limit:
+            raise OvsdbError("constraint violation",
+                             f'transaction causes "{tname}" table to contain {n} rows, '
+                             f"greater than the schema-defined limit of {limit} row(s)")
+
+
+def _remove_dangling_weak_refs(view: _View) -> None:
+    schema = view.db.schema
+    candidates: set[tuple[str, UUID]] = set()
+    for tname, rows in view.changes.items():
+        ts = schema.tables[tname]
+        if ts.weak_ref_columns:
+            candidates.update((tname, u) for u, c in rows.items() if c.new is not None)
+        if any(r[2] == "weak" for r in schema.referrers[tname]):
+            for u, c in rows.items():
+                if c.new is None:
+                    candidates.update(view.db.weak_referrers.get(u, ()))
+    for tname, u in candidates:
+        row = view.get(tname, u)
+        if row is not None:
+            _fix_weak_row(view, schema.tables[tname], row)
+
+
+def _fix_weak_row(view: _View, ts: TableSchema, row: Row) -> None:
+    columns: dict[str, Datum] | None = None
+    for cname in ts.weak_ref_columns:
+        ctype = ts.columns[cname].type
+        datum = row.columns[cname]
+
+        def alive(base: Any, atom: Any) -> bool:
+            return not base.is_weak_ref or view.get(base.ref_table, atom) is not None
+
+        if datum.values is None:
+            keep = [k for k in datum.keys if alive(ctype.key, k)]
+            if len(keep) == len(datum.keys):
+                continue
+            fixed = Datum(tuple(keep))
+        else:
+            pairs = [(k, v) for k, v in zip(datum.keys, datum.values, strict=True)
+                     if alive(ctype.key, k) and alive(ctype.value, v)]
+            if len(pairs) == len(datum.keys):
+                continue
+            fixed = Datum(tuple(k for k, _ in pairs), tuple(v for _, v in pairs))
+        if len(fixed.keys) < ctype.n_min:
+            _weak_min_error(view, ts, row, cname, datum, fixed)
+        if columns is None:
+            columns = dict(row.columns)
+        columns[cname] = fixed
+    if columns is not None:
+        view.set(ts.name, row.uuid, Row(row.uuid, row.version, columns))
+
+
+def _weak_min_error(view: _View, ts: TableSchema, row: Row, cname: str,
+                    datum: Datum, fixed: Datum) -> None:
+    c = view.changes.get(ts.name, {}).get(row.uuid)
+    inserted = c is not None and c.old is None
+    zero = uuid.UUID(int=0)
+    if inserted and zero in datum.keys:
+        raise OvsdbError(
+            "constraint violation",
+            f'Weak reference column "{cname}" in "{ts.name}" row {row.uuid} (inserted within '
+            "this transaction) contained all-zeros UUID (probably as the default value for "
+            "this column) but deleting this value caused a constraint volation because this "
+            "column is not allowed to be empty.")
+    n = len(datum.keys) - len(fixed.keys)
+    where = "(inserted within this transaction) " if inserted else ""
+    raise OvsdbError(
+        "constraint violation",
+        f'Deletion of {n} weak reference(s) to deleted (or never-existing) rows from column '
+        f'"{cname}" in "{ts.name}" row {row.uuid} {where}caused this column to become empty, '
+        "but constraints on this column disallow an empty column.")
+
+
+def _check_indexes(view: _View) -> None:
+    schema = view.db.schema
+    for tname, rows in view.changes.items():
+        ts = schema.tables[tname]
+        for i, index in enumerate(ts.indexes):
+            seen: dict[IndexKey, UUID] = {}
+            db_index = view.db.indexes[tname][i]
+            for u, c in rows.items():
+                if c.new is None:
+                    continue
+                key = index_key(c.new, index)
+                other = seen.get(key)
+                if other is None:
+                    existing = db_index.get(key)
+                    if existing is not None and existing != u and not view.touched(tname,
+                                                                                    existing):
+                        other = existing
+                if other is not None:
+                    raise _index_error(view, ts, index, key, u, other)
+                seen[key] = u
+
+
+def _index_error(view: _View, ts: TableSchema, index: tuple[str, ...], key: IndexKey,
+                 first: UUID, second: UUID) -> OvsdbError:
+    def describe(u: UUID) -> str:
+        c = view.changes.get(ts.name, {}).get(u)
+        if c is None:
+            return ("existed in the database before this transaction and was not modified "
+                    "by the transaction.")
+        return ("was inserted by this transaction." if c.old is None
+                else "was modified by this transaction.")
+
+    values = ", ".join(_datum_to_string(d) for d in key)
+    names = ", ".join(f'"{c}"' for c in index)
+    plural = "s" if len(index) > 1 else ""
+    return OvsdbError(
+        "constraint violation",
+        f'Transaction causes multiple rows in "{ts.name}" table to have identical values '
+        f"({values}) for index on column{plural} {names}.  First row, with UUID {first}, "
+        f"{describe(first)}  Second row, with UUID {second}, {describe(second)}")
+
+
+def _datum_to_string(d: Datum) -> str:
+    if d.values is not None:
+        return "{" + ", ".join(f"{atom_to_string(k)}={atom_to_string(v)}"
+                               for k, v in zip(d.keys, d.values, strict=True)) + "}"
+    if len(d.keys) == 1:
+        return str(atom_to_string(d.keys[0]))
+    return "[" + ", ".join(atom_to_string(k) for k in d.keys) + "]"
