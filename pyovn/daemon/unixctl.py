@@ -81,26 +81,46 @@ class CommandTable:
         return str(result)
 
 
+def _via_proc(sock: socket.socket, path: str, operation: str) -> None:
+    """bind/connect ``sock`` to ``path`` even when it is too long for
+    sockaddr_un, by naming it through an open descriptor of its directory."""
+    method = getattr(sock, operation)
+    if len(os.fsencode(path)) <= _SUN_PATH_MAX:
+        method(path)
+        return
+    directory, base = os.path.split(path)
+    dirfd = os.open(directory or ".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        method(f"/proc/self/fd/{dirfd}/{base}")
+    finally:
+        os.close(dirfd)
+
+
 def bind_unix_socket(path: str) -> socket.socket:
     """A listening unix socket at ``path``, replacing a leftover file."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        if len(os.fsencode(path)) <= _SUN_PATH_MAX:
-            sock.bind(path)
-        else:
-            directory, base = os.path.split(path)
-            dirfd = os.open(directory or ".", os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                sock.bind(f"/proc/self/fd/{dirfd}/{base}")
-            finally:
-                os.close(dirfd)
+        _via_proc(sock, path, "bind")
         sock.listen(64)
     except OSError as e:
         sock.close()
         raise DaemonError(f"could not initialize control socket {path} ({e.strerror})") from e
     return sock
+
+
+async def open_unix_connection(
+    path: str,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """asyncio.open_unix_connection that also copes with long paths."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        _via_proc(sock, path, "connect")
+    except OSError:
+        sock.close()
+        raise
+    return await asyncio.open_unix_connection(sock=sock)
 
 
 class UnixctlServer:

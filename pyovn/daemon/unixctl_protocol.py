@@ -13,10 +13,16 @@ Pure: bytes in, values out.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 MAX_MESSAGE_BYTES = 1 << 20
+# What the scanner looks for: between values, the next non-space byte; inside
+# a value, brackets and quotes; inside a string, its end (escapes skipped).
+_TOP_LEVEL = re.compile(rb"\S")
+_IN_VALUE = re.compile(rb'[{}\[\]"]')
+_IN_STRING = re.compile(rb'\\.|"', re.DOTALL)
 
 
 class ProtocolError(Exception):
@@ -31,10 +37,11 @@ class JsonSplitter:
         self._pos = 0  # scan position inside _buf
         self._depth = 0
         self._in_string = False
-        self._escape = False
 
     def feed(self, data: bytes) -> list[Any]:
         self._buf += data
+        if len(self._buf) > MAX_MESSAGE_BYTES:
+            raise ProtocolError("message too long")
         out: list[Any] = []
         while True:
             end = self._scan()
@@ -47,36 +54,37 @@ class JsonSplitter:
                 out.append(json.loads(text))
             except ValueError as e:
                 raise ProtocolError(f"invalid JSON: {e}") from e
-        if len(self._buf) > MAX_MESSAGE_BYTES:
-            raise ProtocolError("message too long")
         return out
 
     def _scan(self) -> int | None:
         """Index just past the next complete value, or None if incomplete."""
         buf = self._buf
-        while self._pos < len(buf):
-            ch = buf[self._pos]
-            self._pos += 1
+        while True:
             if self._in_string:
-                if self._escape:
-                    self._escape = False
-                elif ch == 0x5C:  # backslash
-                    self._escape = True
-                elif ch == 0x22:  # quote
-                    self._in_string = False
+                pattern = _IN_STRING
+            else:
+                pattern = _IN_VALUE if self._depth else _TOP_LEVEL
+            match = pattern.search(buf, self._pos)
+            if match is None:
+                # Inside a string, stay put: the buffer may end in the middle
+                # of an escape, and match ends are always escape boundaries.
+                if not self._in_string:
+                    self._pos = len(buf)
+                return None
+            ch = buf[match.start()]
+            self._pos = match.end()
+            if self._in_string:
+                self._in_string = ch != 0x22  # a quote ends it; escapes do not
+            elif self._depth == 0 and ch not in b"{[":
+                raise ProtocolError("expected a JSON object")
             elif ch == 0x22:
                 self._in_string = True
-            elif ch in (0x7B, 0x5B):  # { [
+            elif ch in b"{[":
                 self._depth += 1
-            elif ch in (0x7D, 0x5D):  # } ]
+            else:  # } or ]
                 self._depth -= 1
-                if self._depth < 0:
-                    raise ProtocolError("unbalanced JSON")
                 if self._depth == 0:
                     return self._pos
-            elif self._depth == 0 and ch not in b" \t\r\n":
-                raise ProtocolError("expected a JSON object")
-        return None
 
 
 @dataclass(frozen=True)
