@@ -20,7 +20,7 @@ from typing import Any
 from pyovn.ovsdb.data import Datum
 from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.schema import DatabaseSchema, TableSchema
-from pyovn.ovsdb.types import UNLIMITED, atom_to_string
+from pyovn.ovsdb.types import UNLIMITED, atom_to_string, parse_uuid_string
 
 UUID = uuid.UUID
 
@@ -478,3 +478,134 @@ def _datum_to_string(d: Datum) -> str:
     if len(d.keys) == 1:
         return str(atom_to_string(d.keys[0]))
     return "[" + ", ".join(atom_to_string(k) for k in d.keys) + "]"
+
+
+# ---------------------------------------------------------------- ovsdb(5) file records
+
+def commit_to_file_record(schema: DatabaseSchema, commit: Commit) -> dict[str, Any] | None:
+    """The transaction record OVS 3.1 appends to a standalone file, or None.
+
+    Inserts list non-default persistent columns, modifies list the diff of
+    each changed persistent column, deletes are null; ephemeral columns are
+    never written.  None when nothing persistent changed.
+    """
+    record: dict[str, Any] = {}
+    for tname, rows in commit.changes.items():
+        ts = schema.tables[tname]
+        trecord: dict[str, Any] = {}
+        for row_uuid, change in rows.items():
+            row_json = _row_record(ts, change)
+            if row_json is not _SKIP:
+                trecord[str(row_uuid)] = row_json
+        if trecord:
+            record[tname] = trecord
+    if not record:
+        return None
+    record["_date"] = commit.date_ms
+    if commit.comment is not None:
+        record["_comment"] = commit.comment
+    record["_is_diff"] = True
+    return record
+
+
+_SKIP = object()
+
+
+def _row_record(ts: TableSchema, change: RowChange) -> Any:
+    old, new = change.old, change.new
+    if new is None:
+        return None
+    columns = ts.columns
+    out: dict[str, Any] = {}
+    if old is None:
+        defaults = ts.defaults
+        for name in ts.persistent_columns:
+            value = new.columns[name]
+            if value != defaults[name]:
+                out[name] = value.to_json(columns[name].type)
+        return out
+    for name in ts.persistent_columns:
+        before, after = old.columns[name], new.columns[name]
+        if before is not after and before != after:
+            ctype = columns[name].type
+            out[name] = before.diff(after, ctype).to_json(ctype)
+    return out if out else _SKIP
+
+
+def snapshot_record(db: Database, date_ms: int | None = None,
+                    comment: str | None = None) -> dict[str, Any]:
+    """Every row as one full (non-diff) record, as OVS writes when compacting."""
+    record: dict[str, Any] = {}
+    for tname, rows in db.tables.items():
+        if not rows:
+            continue
+        ts = db.schema.tables[tname]
+        insert = _row_record
+        record[tname] = {str(u): insert(ts, RowChange(None, r)) for u, r in rows.items()}
+    if date_ms is not None:
+        record["_date"] = date_ms
+    if comment is not None:
+        record["_comment"] = comment
+    return record
+
+
+def apply_file_record(db: Database, record: dict[str, Any],
+                      new_uuid: Any = None) -> Commit | None:
+    """Replay one ovsdb(5) transaction record (full rows or ``_is_diff``) into ``db``.
+
+    Returns the Commit applied (None if it changed nothing).  Commit-time
+    integrity rules run as on any transaction, as OVS does on replay.
+    """
+    from pyovn.ovsdb.transaction import random_uuid  # transaction imports this module
+
+    new_uuid = new_uuid or random_uuid
+    if not isinstance(record, dict):
+        raise OvsdbError("syntax error", "transaction record must be a JSON object")
+    is_diff = record.get("_is_diff") is True
+    changes: Changes = {}
+    for tname, trecord in record.items():
+        if tname.startswith("_"):
+            continue
+        ts = db.schema.tables.get(tname)
+        if ts is None:
+            raise OvsdbError("syntax error", f"No table named {tname}.")
+        if not isinstance(trecord, dict):
+            raise OvsdbError("syntax error", f"table {tname} in record is not an object")
+        tchanges = changes.setdefault(tname, {})
+        for uuid_str, row_json in trecord.items():
+            row_uuid = _record_uuid(uuid_str)
+            old = db.tables[tname].get(row_uuid)
+            tchanges[row_uuid] = Change(old, _replay_row(ts, row_uuid, old, row_json, is_diff))
+    final = precommit(db, changes, new_uuid)
+    if not final:
+        return None
+    commit = Commit(new_uuid(), final, record.get("_comment"), record.get("_date", 0))
+    db.apply(commit)
+    return commit
+
+
+def _record_uuid(s: str) -> UUID:
+    return parse_uuid_string(s, s)
+
+
+def _replay_row(ts: TableSchema, row_uuid: UUID, old: Row | None, row_json: Any,
+                is_diff: bool) -> Row | None:
+    if row_json is None:
+        if old is None:
+            raise OvsdbError("syntax error",
+                             f"transaction deletes row {row_uuid} that does not exist")
+        return None
+    if not isinstance(row_json, dict):
+        raise OvsdbError("syntax error", "row must be JSON object")
+    columns = dict(old.columns) if old is not None else dict(ts.defaults)
+    for name, value in row_json.items():
+        column = ts.columns.get(name)
+        if column is None or name.startswith("_"):
+            raise OvsdbError("syntax error", f"No column {name} in table {ts.name}.")
+        ctype = column.type
+        if is_diff and old is not None and ctype.is_composite:
+            diff = Datum.from_json(ctype.with_count(0, UNLIMITED), value)
+            columns[name] = old.columns[name].apply_diff(diff, ctype)
+        else:
+            columns[name] = Datum.from_json(ctype, value)
+    return Row(row_uuid, old.version if old is not None else row_uuid, columns)
