@@ -12,7 +12,23 @@ Public API (others call it):
 from __future__ import annotations
 
 from pyovn.logical.actions.ast import ActionList
+from pyovn.logical.actions.encode import (
+    ActionEncodeError,
+    EncodeContext,
+    EncodeResult,
+    encode_actions,
+    encode_actions_full,
+)
 from pyovn.logical.actions.format import format_actions
 from pyovn.logical.actions.parser import parse_actions
 
-__all__ = ["ActionList", "format_actions", "parse_actions"]
+__all__ = [
+    "ActionEncodeError",
+    "ActionList",
+    "EncodeContext",
+    "EncodeResult",
+    "encode_actions",
+    "encode_actions_full",
+    "format_actions",
+    "parse_actions",
+]
