@@ -85,6 +85,8 @@ class Parser:
         if following in (TokenType.EQUALS, TokenType.EXCHANGE, TokenType.LSQUARE,
                          TokenType.DECREMENT):
             return self.parse_assignment()
+        if self.in_ct_commit:
+            raise self.ts.error("ct_commit { } may only set ct_mark and ct_label.")
         handler = KEYWORDS.get(tok.text)
         if handler is None:
             raise self.ts.syntax_error("expecting action")
