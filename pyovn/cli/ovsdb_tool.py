@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import click
 
 from pyovn import __version__
-from pyovn.daemon import Vlog, VlogSpecError
+from pyovn.daemon.errors import VlogSpecError
+from pyovn.daemon.vlog import Vlog
 from pyovn.ovsdb.tool import COMMANDS, PROGRAM, ToolError, ToolOptions, run
 
 USAGE = """\

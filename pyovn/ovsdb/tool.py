@@ -24,12 +24,14 @@ from typing import Any, TextIO
 import orjson
 
 from pyovn import __version__
+from pyovn.ovsdb.database import Database, commit_to_file_record, snapshot_record
 from pyovn.ovsdb.errors import OvsdbError, json_to_string
 from pyovn.ovsdb.schema import DatabaseSchema
-from pyovn.ovsdb.storage import StandaloneStorage, StorageError
+from pyovn.ovsdb.storage import StandaloneStorage, StorageError, lockfile, replay
 from pyovn.ovsdb.storage.records import TornTail, iter_records
 from pyovn.ovsdb.storage.show_log import show_log
-from pyovn.ovsdb.storage.standalone import read_schema_json
+from pyovn.ovsdb.storage.standalone import read_schema_json, write_snapshot_file
+from pyovn.ovsdb.transaction import TxnContext, TxnOutcome, execute
 
 PROGRAM = "ovsdb-tool"
 
@@ -246,6 +248,110 @@ def do_show_log(options: ToolOptions, args: list[str], out: TextIO) -> int:
     return 0
 
 
+# ---- commands that run the transaction engine ----------------------------
+
+
+def _parse_transaction(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as err:
+        raise ToolError(f'"{text}": {err}') from err
+
+
+def _run_transaction(db: Database, request: Any, now: float) -> tuple[Any, TxnOutcome | None]:
+    """The reply ovsdb-tool prints for ``request``, and the outcome if it ran.
+
+    The tool has no triggers: a ``wait`` that would block fails at once with
+    OVS's "not supported" error in its place in the results.
+    """
+    if not isinstance(request, list):
+        return OvsdbError("syntax error", "array expected", request).to_json(), None
+    if not request or request[0] != db.schema.name:
+        details = "database name expected as first parameter"
+        return OvsdbError("syntax error", details, request).to_json(), None
+    ops = request[1:]
+    ctx = TxnContext(now=now, start=now)
+    outcome = execute(db, ops, ctx)
+    if outcome.blocked_until is None:
+        return outcome.results, outcome
+    # Find the blocking operation: the shortest prefix that blocks.
+    blocking = next(
+        i for i in range(len(ops)) if execute(db, ops[: i + 1], ctx).blocked_until is not None
+    )
+    results = execute(db, ops[:blocking], ctx).results[:blocking]
+    results.append(OvsdbError("not supported", "triggers not supported").to_json())
+    results.extend([None] * (len(ops) - blocking - 1))
+    return results, None
+
+
+def _query_or_transact(options: ToolOptions, args: list[str], out: TextIO, write: bool) -> int:
+    path = args[0] if len(args) > 1 else options.default_db()
+    request = _parse_transaction(args[-1])
+    storage = _storage_call(StandaloneStorage.open, path, read_only=not write)
+    try:
+        db = _storage_call(replay.load, storage)
+        result, outcome = _run_transaction(db, request, time.time())
+        if write and outcome is not None and outcome.commit is not None:
+            record = commit_to_file_record(db.schema, outcome.commit)
+            if record is not None:
+                _storage_call(storage.append, record, durable=True)
+    finally:
+        storage.close()
+    out.write(json_to_string(result) + "\n")
+    return 0
+
+
+def do_query(options: ToolOptions, args: list[str], out: TextIO) -> int:
+    return _query_or_transact(options, args, out, write=False)
+
+
+def do_transact(options: ToolOptions, args: list[str], out: TextIO) -> int:
+    return _query_or_transact(options, args, out, write=True)
+
+
+def _write_copy(dst: str, db: Database, comment: str) -> None:
+    """Write ``db`` as a new compacted file ``dst`` (locked while written)."""
+    lock = _storage_call(lockfile.acquire, dst)
+    try:
+        snapshot = snapshot_record(db, now_ms(), comment)
+        fd, _, _ = _storage_call(write_snapshot_file, dst, db.schema.to_json(), snapshot)
+        os.close(fd)
+    finally:
+        lock.release()
+
+
+def _rewrite(src: str, dst: str | None, schema: DatabaseSchema | None, comment: str) -> None:
+    """Compact (or convert to ``schema``) ``src`` in place, or into ``dst``."""
+    storage = _storage_call(StandaloneStorage.open, src, read_only=dst is not None)
+    try:
+        db = _storage_call(replay.load, storage)
+        if schema is not None:
+            try:
+                db = replay.convert(db, schema)
+            except OvsdbError as err:
+                raise ToolError(ovsdb_error_text(err)) from err
+        if dst is not None:
+            _write_copy(dst, db, comment)
+        else:
+            snapshot = snapshot_record(db, now_ms(), comment)
+            _storage_call(storage.compact, snapshot, db.schema.to_json())
+    finally:
+        storage.close()
+
+
+def do_compact(options: ToolOptions, args: list[str], out: TextIO) -> int:
+    src = _arg(args, 0, options.default_db())
+    _rewrite(src, args[1] if len(args) > 1 else None, None, tool_comment("compacted"))
+    return 0
+
+
+def do_convert(options: ToolOptions, args: list[str], out: TextIO) -> int:
+    src = _arg(args, 0, options.default_db())
+    schema = load_schema_file(_arg(args, 1, options.default_schema()))
+    _rewrite(src, args[2] if len(args) > 2 else None, schema, tool_comment("converted"))
+    return 0
+
+
 def _commands() -> dict[str, Command]:
     basic = [
         Command("create", "create [DB [SCHEMA]]", 0, 2, do_create),
@@ -260,6 +366,10 @@ def _commands() -> dict[str, Command]:
         Command("needs-conversion", "needs-conversion [DB [SCHEMA]]", 0, 2, do_needs_conversion),
         Command("compare-versions", "compare-versions A OP B", 3, 3, do_compare_versions),
         Command("show-log", "[-m]... show-log [DB]", 0, 1, do_show_log),
+        Command("query", "query [DB] TRNS", 1, 2, do_query),
+        Command("transact", "transact [DB] TRNS", 1, 2, do_transact),
+        Command("compact", "compact [DB [DST]]", 0, 2, do_compact),
+        Command("convert", "convert [DB [SCHEMA [DST]]]", 0, 3, do_convert),
     ]
     return {c.name: c for c in basic}
 
@@ -283,5 +393,6 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def compact_comment() -> str:
-    return f"compacted by pyovn ovsdb-tool {__version__}"
+def tool_comment(verb: str) -> str:
+    """The ``_comment`` of records this tool writes, like OVS's "compacted by ovsdb-tool 3.1.0"."""
+    return f"{verb} by pyovn ovsdb-tool {__version__}"
