@@ -84,7 +84,8 @@ def test_file_written_by_ovsdb_server_opens_with_identical_content(
 def pyovn_workload(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert pyovn_tool(capsys, "create", str(db), str(TEST_SCHEMA))[0] == 0
     for ops in WORKLOAD:
-        status, out, err = pyovn_tool(capsys, "transact", str(db), json.dumps(["StorageTest", *ops]))
+        request = json.dumps(["StorageTest", *ops])
+        status, out, err = pyovn_tool(capsys, "transact", str(db), request)
         assert (status, err) == (0, ""), out
         assert "error" not in out, out
 
