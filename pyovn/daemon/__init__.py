@@ -85,6 +85,11 @@ Logging (``pyovn.daemon.vlog``)
     ``RateLimiter(rate_per_minute, burst)`` with ``.log(logger, level, msg,
     *args)`` limits hot-path messages like OVS's VLOG_RATE_LIMIT.
 
+Client (``pyovn.daemon.appctl``): ``await call(target, command, args,
+env=None) -> str`` and ``call_sync(...)`` do what ``ovs-appctl -t TARGET``
+does (TARGET a socket path or a program name found through its pidfile);
+error replies raise ``UnixctlError``, unreachable daemons ``DaemonError``.
+
 Paths (``pyovn.daemon.paths``): ``$OVS_RUNDIR`` (default
 ``/var/run/openvswitch``) holds ``NAME.pid`` and ``NAME.<pid>.ctl``;
 ``$OVS_LOGDIR`` (default ``/var/log/openvswitch``) holds ``NAME.log``.

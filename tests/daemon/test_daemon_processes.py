@@ -258,3 +258,19 @@ def test_foreground_console_off_and_bad_spec(daemons: Daemons) -> None:
     assert bad.stderr == (
         f'{NAME}: processing "nope:console:file": cannot specify multiple destinations\n'
     )
+
+
+def test_python_appctl_client(daemons: Daemons) -> None:
+    from pyovn.daemon import appctl
+    from pyovn.daemon.errors import DaemonError, UnixctlError
+
+    pid = started(daemons)
+    env = daemons.env
+    assert appctl.resolve_target(NAME, env) == str(daemons.ctl_path(pid))
+    assert appctl.call_sync(NAME, "test/echo", ["x", "y"], env) == "x y\n"
+    with pytest.raises(UnixctlError, match="^boom\n$"):
+        appctl.call_sync(NAME, "test/fail", ["boom"], env)
+    assert appctl.call_sync(str(daemons.ctl_path(pid)), "exit") == ""
+    assert wait_gone(pid)
+    with pytest.raises(DaemonError, match="cannot read pidfile"):
+        appctl.call_sync(NAME, "version", env=env)
