@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyovn.ovsdb.storage.records import (
@@ -160,11 +160,12 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
     lambda children: st.lists(children, max_size=4)
     | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=20,
+    max_leaves=10,
 )
 
 
-@given(st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=5), max_size=6))
+@settings(max_examples=40)
+@given(st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=4), max_size=4))
 def test_round_trip_any_records(objs: list[dict[str, object]]) -> None:
     data = b"".join(encode_record(obj)[0] for obj in objs)
     scan = scan_records(data)
