@@ -151,7 +151,7 @@ def run_trigger(server: OvsdbServer, trigger: Trigger, now: float | None = None)
     data = encode_reply(outcome.results, trigger.id)
     slot = session.reserve()
     if outcome.commit is not None:
-        record = engine.file_record(sdb.schema, outcome.commit)
+        record = None if sdb.storage is None else engine.file_record(sdb.schema, outcome.commit)
         seq = sdb.commit(outcome.commit, record)
         sdb.when_durable(seq, lambda: session.fill(slot, data))
     else:

@@ -1,7 +1,7 @@
 """One client connection of the OVSDB server: framing, dispatch, ordered output.
 
 Theory of operation: a `Session` is an asyncio Protocol. Bytes go through the
-shared `StreamParser`; each complete message is dispatched at once, in order.
+`MessageSplitter`; each complete message is dispatched at once, in order.
 Replies keep request order through a small queue of slots: most replies are
 ready immediately, but a transaction's reply waits until its commit is on
 disk, and later replies queue behind it. Monitor updates do not queue: they
@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from pyovn.ovsdb.jsonrpc import ProtocolError, StreamParser
+from pyovn.ovsdb.jsonrpc import ProtocolError
+from pyovn.ovsdb.server.framing import MessageSplitter
 
 if TYPE_CHECKING:
     from pyovn.ovsdb.server.server import OvsdbServer
@@ -63,9 +64,7 @@ class Session(asyncio.Protocol):
     def __init__(self, server: OvsdbServer, name: str, probe: bool) -> None:
         self.server = server
         self.name = name
-        self.parser = StreamParser(
-            max_message_bytes=server.max_message_bytes, max_depth=server.max_depth
-        )
+        self.parser = MessageSplitter(server.max_message_bytes, server.max_depth)
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self._out: deque[Slot] = deque()

@@ -1,0 +1,55 @@
+"""The server's message splitter: any split of a stream gives the same messages."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pyovn.ovsdb.jsonrpc import ProtocolError
+from pyovn.ovsdb.server.framing import MessageSplitter
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+    | st.text(alphabet=st.characters(blacklist_categories=["Cs"])),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.lists(st.dictionaries(st.text(max_size=5), json_values, max_size=4), min_size=1,
+                max_size=5), st.data())
+def test_split_anywhere_gives_the_same_messages(messages: list[dict], data: st.DataObject) -> None:
+    stream = b" \n".join(orjson.dumps(m) for m in messages)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=6)))
+    splitter = MessageSplitter(1 << 30, 1000)
+    got = []
+    last = 0
+    for cut in [*cuts, len(stream)]:
+        got.extend(splitter.feed(stream[last:cut]))
+        last = cut
+    assert got == messages
+    assert splitter.buffered == 0
+
+
+def test_strings_with_brackets_quotes_and_escapes() -> None:
+    stream = b'{"a":"}{[\\"\\\\"}{"b":["\\u005d"]}'
+    for cut in range(len(stream) + 1):
+        s = MessageSplitter(1 << 20, 10)
+        assert s.feed(stream[:cut]) + s.feed(stream[cut:]) == [{"a": '}{["\\'}, {"b": ["]"]}]
+
+
+@pytest.mark.parametrize("data", [b"[1]", b'"x"', b"5", b"{]", b'{"a":tru}', b"{" * 11,
+                                  b'{"a":"\xff"}'])
+def test_garbage_raises(data: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        MessageSplitter(1 << 20, 10).feed(data)
+
+
+def test_unfinished_message_is_bounded() -> None:
+    s = MessageSplitter(100, 10)
+    s.feed(b'{"a":"' + b"x" * 50)
+    with pytest.raises(ProtocolError):
+        s.feed(b"y" * 60)
