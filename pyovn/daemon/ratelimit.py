@@ -58,6 +58,31 @@ class RateLimit:
         return text
 
 
+class _Switches:
+    """``vlog/disable-rate-limit``: modules whose messages skip every limit."""
+
+    def __init__(self) -> None:
+        self.all_disabled = False
+        self.disabled: set[str] = set()
+
+    def set(self, modules: list[str], disabled: bool) -> None:
+        if not modules:
+            self.all_disabled = disabled
+            self.disabled.clear()
+            return
+        for module in modules:
+            if disabled:
+                self.disabled.add(module)
+            else:
+                self.disabled.discard(module)
+
+    def is_disabled(self, logger_name: str) -> bool:
+        return self.all_disabled or logger_name.rsplit(".", 1)[-1] in self.disabled
+
+
+SWITCHES = _Switches()
+
+
 class RateLimiter:
     """Use one per call site: ``RL.log(log, logging.WARNING, "x=%s", x)``."""
 
@@ -74,6 +99,9 @@ class RateLimiter:
         """Log unless over the rate; returns whether the message was written."""
         if not logger.isEnabledFor(level):
             return False  # as in OVS, disabled messages use no tokens
+        if SWITCHES.is_disabled(logger.name):
+            logger.log(level, msg, *args, stacklevel=2)
+            return True
         now = self._clock()
         if not self._limit.allow(now):
             return False

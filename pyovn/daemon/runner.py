@@ -20,6 +20,7 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable
 
+from pyovn.daemon import ratelimit
 from pyovn.daemon.detach import StartupNotifier, detach, foreground
 from pyovn.daemon.errors import DaemonError, UnixctlError
 from pyovn.daemon.options import DaemonOptions
@@ -121,6 +122,13 @@ def _register_builtins(d: Daemon) -> None:
         d.vlog.close_log_file()
         return ""
 
+    def rate_limit(disabled: bool) -> Handler:
+        def handler(args: list[str]) -> str:
+            ratelimit.SWITCHES.set([a.lower() for a in args], disabled)
+            return ""
+
+        return handler
+
     builtins: list[tuple[str, Handler, str, int, int]] = [
         ("exit", exit_command, "", 0, 0),
         ("version", lambda args: d.options.version, "", 0, 0),
@@ -131,6 +139,8 @@ def _register_builtins(d: Daemon) -> None:
         ("vlog/set", vlog_set, "{spec | PATTERN:destination:pattern}", 1, 1 << 30),
         ("vlog/reopen", vlog_reopen, "", 0, 0),
         ("vlog/close", vlog_close, "", 0, 0),
+        ("vlog/disable-rate-limit", rate_limit(True), "[module]...", 0, 1 << 30),
+        ("vlog/enable-rate-limit", rate_limit(False), "[module]...", 0, 1 << 30),
         ("memory/show", lambda args: d.memory_text(), "", 0, 0),
     ]
     for name, handler, usage, low, high in builtins:

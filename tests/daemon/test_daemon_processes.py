@@ -60,6 +60,7 @@ def test_appctl_by_name_then_exit_removes_files(daemons: Daemons) -> None:
     assert (version.returncode, version.stdout) == (0, f"{NAME} (pyovn) 0.1.0\n")
     commands = daemons.appctl(NAME, "list-commands").stdout
     for name in ("exit", "version", "vlog/list", "vlog/set", "vlog/reopen", "memory/show",
+                 "vlog/disable-rate-limit", "vlog/list-pattern", "vlog/close",
                  "test/echo"):
         assert f"\n  {name} " in commands
     assert daemons.appctl(NAME, "help").stdout == commands

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from pyovn.daemon.ratelimit import RateLimit, RateLimiter
+from pyovn.daemon.ratelimit import SWITCHES, RateLimit, RateLimiter
 
 
 def test_burst_then_refill() -> None:
@@ -63,3 +63,21 @@ def test_disabled_level_uses_no_tokens(caplog: pytest.LogCaptureFixture) -> None
     caplog.set_level(logging.INFO, logger="pyovn.rltest2")
     assert not limiter.log(logger, logging.DEBUG, "dbg")
     assert limiter.log(logger, logging.INFO, "info")
+
+
+def test_disable_rate_limit_per_module_and_all(caplog: pytest.LogCaptureFixture) -> None:
+    limiter = RateLimiter(rate_per_minute=1, burst=1, clock=FakeClock())
+    logger = logging.getLogger("pyovn.sub.rltest3")
+    caplog.set_level(logging.INFO, logger="pyovn.sub.rltest3")
+    try:
+        assert limiter.log(logger, logging.INFO, "1") and not limiter.log(logger, logging.INFO, "2")
+        SWITCHES.set(["rltest3"], disabled=True)
+        assert limiter.log(logger, logging.INFO, "3")
+        SWITCHES.set(["rltest3"], disabled=False)
+        assert not limiter.log(logger, logging.INFO, "4")
+        SWITCHES.set([], disabled=True)
+        assert limiter.log(logger, logging.INFO, "5")
+    finally:
+        SWITCHES.set([], disabled=False)
+    assert not limiter.log(logger, logging.INFO, "6")
+    assert [r.getMessage() for r in caplog.records] == ["1", "3", "5"]
