@@ -58,6 +58,10 @@ API
     status (0 on a clean exit, 1 on start-up failure).  ``serve`` returning
     ends the daemon; raising ``DaemonError`` reports its message as one line.
 
+A detached daemon changes to ``/`` when it calls ``ready()`` (as OVS does at
+daemonize_complete), unless ``--no-chdir``: relative paths from the command
+line work during start-up, but keep absolute paths for later use.
+
 ``Daemon`` (what ``serve`` receives)
     ``name``, ``options``, ``paths: DaemonPaths`` (resolved ``pidfile``,
     ``log_file``, ``unixctl`` paths or None), ``ready()``, ``request_exit()``,

@@ -4,7 +4,9 @@ It serves nothing but its unixctl socket, plus test commands: ``test/echo
 ARGS...`` (replies the arguments), ``test/fail MESSAGE`` (replies an error),
 ``test/log MODULE LEVEL MESSAGE`` (logs through ``pyovn.MODULE``).
 ``--fail-startup=MESSAGE`` makes start-up fail after forking, and
-``--crash-startup`` makes the serving process die without a word.
+``--crash-startup`` makes the serving process die without a word, and
+``--read-at-startup=FILE`` opens FILE (relative to the start directory)
+before declaring itself ready.
 """
 
 from __future__ import annotations
@@ -46,7 +48,11 @@ def _log(args: list[str]) -> str:
 @click.command()
 @click.option("--fail-startup", default=None, help="fail start-up with this message")
 @click.option("--crash-startup", is_flag=True, help="die silently during start-up")
-def command(fail_startup: str | None, crash_startup: bool, daemon: DaemonOptions) -> None:
+@click.option("--read-at-startup", default=None, help="open this file during start-up")
+def command(
+    fail_startup: str | None, crash_startup: bool, read_at_startup: str | None,
+    daemon: DaemonOptions,
+) -> None:
     """A test daemon with only a control socket."""
 
     async def serve(d: Daemon) -> None:
@@ -54,6 +60,12 @@ def command(fail_startup: str | None, crash_startup: bool, daemon: DaemonOptions
             raise DaemonError(fail_startup)
         if crash_startup:
             os._exit(3)
+        if read_at_startup:
+            try:
+                with open(read_at_startup, encoding="utf-8") as f:
+                    f.read()
+            except OSError as e:
+                raise DaemonError(f"{read_at_startup}: {e.strerror}") from e
         d.register_command("test/echo", _echo, "[ARG...]", 0, 100)
         d.register_command("test/fail", _fail, "MESSAGE", 1, 1)
         d.register_command("test/log", _log, "MODULE LEVEL MESSAGE", 3, 3)

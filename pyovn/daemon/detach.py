@@ -1,10 +1,12 @@
 """``--detach``: fork, and let the parent exit only once the child serves.
 
 Theory of operation: the parent forks and blocks reading a pipe. The child
-starts a new session (``setsid``), moves to ``/`` unless ``--no-chdir``, and
-later reports through ``StartupNotifier``: ``ready()`` writes ``R`` and points
-stdout/stderr at /dev/null (so whoever captured the parent's output sees EOF
-and nothing else); ``failed(message)`` writes ``E`` and the message. The
+starts a new session (``setsid``) and later reports through
+``StartupNotifier``: ``ready()`` moves to ``/`` unless ``--no-chdir`` (only
+then, as OVS's daemonize_complete does, so relative paths given on the
+command line work during start-up), points stdout/stderr at /dev/null (so
+whoever captured the parent's output sees EOF and nothing else) and writes
+``R``; ``failed(message)`` writes ``E`` and the message. The
 parent exits 0 on ``R``, or prints the message (or how the child died) on
 stderr and exits 1. The fork must happen before any event loop or thread
 exists, which ``run_daemon`` guarantees.
@@ -23,8 +25,9 @@ _FAILED = b"E"
 class StartupNotifier:
     """The child's side of the start-up handshake (no-op in the foreground)."""
 
-    def __init__(self, fd: int | None) -> None:
+    def __init__(self, fd: int | None, chdir_root: bool = False) -> None:
         self._fd = fd
+        self._chdir_root = chdir_root
 
     @property
     def detached(self) -> bool:
@@ -33,6 +36,8 @@ class StartupNotifier:
     def ready(self) -> None:
         if self._fd is None:
             return
+        if self._chdir_root:
+            os.chdir("/")
         _redirect_stdio_to_devnull()
         os.write(self._fd, _READY)
         os.close(self._fd)
@@ -62,12 +67,10 @@ def detach(program: str, no_chdir: bool) -> StartupNotifier:
     os.close(read_fd)
     os.set_inheritable(write_fd, False)
     os.setsid()
-    if not no_chdir:
-        os.chdir("/")
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.close(devnull)
-    return StartupNotifier(write_fd)
+    return StartupNotifier(write_fd, chdir_root=not no_chdir)
 
 
 def _parent_wait(program: str, pid: int, read_fd: int) -> NoReturn:

@@ -58,7 +58,10 @@ class Daemon:
 
     # -- for serve -----------------------------------------------------
     def ready(self) -> None:
-        """Declare that the daemon serves: a ``--detach`` parent exits 0."""
+        """Declare that the daemon serves: a ``--detach`` parent exits 0.
+
+        A detached daemon also moves to ``/`` now (unless ``--no-chdir``), so
+        paths it keeps using must be absolute by then."""
         if not self.is_ready:
             self.is_ready = True
             self._notifier.ready()

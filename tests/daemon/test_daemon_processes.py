@@ -275,3 +275,15 @@ def test_python_appctl_client(daemons: Daemons) -> None:
     assert wait_gone(pid)
     with pytest.raises(DaemonError, match="cannot read pidfile"):
         appctl.call_sync(NAME, "version", env=env)
+
+
+def test_relative_paths_work_during_start_up(daemons: Daemons) -> None:
+    # like `ovsdb-server --detach conf.db`: the working directory changes to /
+    # only once the daemon is ready (OVS's daemonize_complete)
+    (daemons.root / "input.txt").write_text("hello")
+    pid = started(daemons, "--read-at-startup=input.txt")
+    assert os.readlink(f"/proc/{pid}/cwd") == "/"
+    assert daemons.appctl(NAME, "test/echo", "up").stdout == "up\n"
+    stop(daemons, pid)
+    missing = daemons.start("--read-at-startup=absent.txt")
+    assert missing.returncode == 1 and "absent.txt" in missing.stderr
