@@ -6,6 +6,9 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from pyovn.ovsdb.storage import (
     StorageIOError,
     StorageLockedError,
     encode_record,
+    replay,
     scan_records,
 )
 
@@ -309,3 +313,85 @@ def test_record_bytes_match_encode_record(tmp_path: Path) -> None:
     schema_bytes, _ = encode_record(SCHEMA)
     txn_bytes, _ = encode_record(txn(0))
     assert db.read_bytes() == schema_bytes + txn_bytes
+
+
+def _rows(db: Any) -> dict[str, Any]:
+    """Row contents by table and UUID (row versions are new on every load)."""
+    return {
+        name: {u: dict(row.columns) for u, row in rows.items()}
+        for name, rows in db.tables.items()
+    }
+
+
+def test_every_torn_tail_of_ovs_file_loses_only_the_torn_record(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = (DATA / "ovs-written.db").read_bytes()
+    last = scan_records(data).records[-1].offset
+    db = tmp_path / "t.db"
+    db.write_bytes(data[:last])
+    with StandaloneStorage.open(str(db), read_only=True) as storage:
+        expected = _rows(replay.load(storage))
+    with StandaloneStorage.open(str(DATA / "ovs-written.db"), read_only=True) as storage:
+        assert _rows(replay.load(storage)) != expected  # the last record matters
+    for cut in range(last + 1, len(data)):
+        db.write_bytes(data[:cut])
+        with caplog.at_level(logging.WARNING, logger="pyovn.ovsdb.storage"):
+            with StandaloneStorage.open(str(db)) as storage:
+                assert _rows(replay.load(storage)) == expected
+        assert db.stat().st_size == last
+
+
+def test_unappliable_record_is_dropped_with_the_rest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "t.db"
+    shutil.copy(DATA / "ovs-written.db", db)
+    records = scan_records(db.read_bytes()).records
+    with StandaloneStorage.open(str(db)) as storage:
+        storage.append({"_date": 1, "NoSuchTable": {}})
+        storage.append({"_date": 2, "Item": {}})
+    with caplog.at_level(logging.WARNING, logger="pyovn.ovsdb.storage"):
+        with StandaloneStorage.open(str(db)) as storage:
+            database = replay.load(storage)
+    assert "No table named NoSuchTable" in caplog.text
+    assert db.stat().st_size == records[-1].end
+    assert {r["name"].keys[0] for r in database.tables["Item"].values()} == {"a", 'é ünï "q"'}
+
+
+CRASH_WRITER = """
+import sys
+from pyovn.ovsdb.storage import StandaloneStorage
+storage = StandaloneStorage.open(sys.argv[1])
+i = 0
+while True:
+    storage.append({"_date": i, "T": {"pad": "x" * 2000}}, durable=True)
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_kill_9_during_appends_keeps_every_acknowledged_record(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    make_db(db, 0)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASH_WRITER, str(db)],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        acknowledged = -1
+        for line in proc.stdout:
+            acknowledged = int(line)
+            if acknowledged >= 200:
+                break
+        os.killpg(proc.pid, signal.SIGKILL)
+        acknowledged = max([acknowledged, *(int(x) for x in proc.stdout.read().split())])
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with StandaloneStorage.open(str(db)) as storage:
+        dates = [r.json["_date"] for r in storage.take_replay()]
+    assert dates == list(range(len(dates)))
+    assert len(dates) >= acknowledged + 1
