@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyovn.ovsdb.data import Datum
@@ -130,6 +130,7 @@ atoms_str = st.text(max_size=5)
 atoms_uuid = st.uuids()
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.sets(atoms_int, max_size=6), st.sets(atoms_int, max_size=6))
 def test_set_diff_round_trip(a: set[int], b: set[int]) -> None:
     old, new = Datum.from_set(a), Datum.from_set(b)
@@ -138,6 +139,7 @@ def test_set_diff_round_trip(a: set[int], b: set[int]) -> None:
     assert Datum.from_json(INT_SET, diff.to_json(INT_SET)) == diff
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.dictionaries(atoms_str, atoms_int, max_size=5),
        st.dictionaries(atoms_str, atoms_int, max_size=5))
 def test_map_diff_round_trip(a: dict[str, int], b: dict[str, int]) -> None:
@@ -145,6 +147,7 @@ def test_map_diff_round_trip(a: dict[str, int], b: dict[str, int]) -> None:
     assert old.apply_diff(old.diff(new, STR_INT_MAP), STR_INT_MAP) == new
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.sets(atoms_uuid, max_size=5))
 def test_uuid_json_round_trip(a: set[uuid.UUID]) -> None:
     d = Datum.from_set(a)
@@ -152,6 +155,7 @@ def test_uuid_json_round_trip(a: set[uuid.UUID]) -> None:
     assert [str(k) for k in d.keys] == sorted(str(k) for k in d.keys)
 
 
+@settings(deadline=None, max_examples=60)
 @given(st.dictionaries(atoms_str, atoms_int, max_size=5))
 def test_map_json_round_trip(a: dict[str, int]) -> None:
     d = Datum.from_map(a)
