@@ -1,0 +1,498 @@
+"""The IDL: a reconnecting, monitored, transactional view of one database.
+
+Theory of operation: ``Idl`` is the asyncio shell around the pure
+``Replica``.  A run task connects (rotating over the remotes, with
+exponential backoff), then per connection: checks ``_Server.Database`` (the
+database must exist and, when clustered, be connected -- and leader if
+``leader_only``), fetches the schema the first time, sends the monitor
+request, re-requests its lock, and then waits for the connection to end.
+
+The monitor is ``monitor_cond_since`` when the server knows it, else
+``monitor_cond``, else ``monitor``.  A reconnect sends the last transaction
+id so a server with history sends only the difference (``found=true``);
+otherwise the full resend is compared with the replica (``replace_all``) so
+tracked changes still show only what changed.  When conditions changed while
+disconnected the last id is not used: rows that newly match would be missing
+from a difference.
+
+Notifications that arrive while a monitor request is outstanding are queued
+and applied after its reply, so the replica sees updates in server order.
+After every applied batch the sequence number grows and waiters wake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from pyovn.ovsdb.client.errors import ClientError, ConnectionLost, NotOwner, ServerError
+from pyovn.ovsdb.client.replica import Replica, ReplicaError, TableChanges, TableReplica
+from pyovn.ovsdb.client.rows import Row
+from pyovn.ovsdb.client.rpc import Client
+from pyovn.ovsdb.client.server_db import ServerDbWatch
+from pyovn.ovsdb.client.transaction import CommitResult, Transaction, interpret_results
+from pyovn.ovsdb.jsonrpc import parse_remote
+from pyovn.ovsdb.schema import DatabaseSchema
+from pyovn.ovsdb.types import ZERO_UUID
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MONITOR_METHODS = ("monitor_cond_since", "monitor_cond", "monitor")
+_UPDATE_VERSION = {"monitor_cond_since": 3, "monitor_cond": 2, "monitor": 1}
+
+
+class Idl:
+    """A local replica of chosen tables of ``database``, kept in sync with a server."""
+
+    def __init__(self, remote: str, database: str, *,
+                 tables: Mapping[str, Iterable[str] | None] | None = None,
+                 conditions: Mapping[str, list[Any]] | None = None,
+                 row_classes: Mapping[str, type[Row]] | None = None,
+                 probe_interval: float | None = 5.0,
+                 min_backoff: float = 0.25, max_backoff: float = 8.0,
+                 leader_only: bool = False) -> None:
+        self.remotes = [r.strip() for r in remote.split(",") if r.strip()]
+        for r in self.remotes:
+            parse_remote(r)  # ValueError now rather than in the background
+        self.database = database
+        self._table_request = dict(tables) if tables is not None else None
+        self.conditions: dict[str, list[Any]] = dict(conditions or {})
+        self._row_classes = dict(row_classes or {})
+        self.probe_interval = probe_interval
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.leader_only = leader_only
+        self.schema: DatabaseSchema | None = None
+        self._replica: Replica | None = None
+        self._client: Client | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._fatal: BaseException | None = None
+        self._ready = asyncio.Event()
+        self._changed = asyncio.Event()
+        self.monitor_method: str | None = None
+        self.last_txn_id: uuid.UUID = ZERO_UUID
+        self._acked_conditions: dict[str, list[Any]] | None = None
+        self._queue: list[tuple[str, list[Any]]] | None = None  # notifications held back
+        self._server_watch: ServerDbWatch | None = None
+        # locks
+        self.lock_name: str | None = None
+        self.has_lock = False
+        self._lock_listeners: list[Callable[[bool], None]] = []
+        self._lock_changed = asyncio.Event()
+        # observability for tests and logs
+        self.connections = 0
+        self.last_monitor_request: list[Any] | None = None
+        self.last_monitor_found: bool | None = None
+
+    # ------------------------------------------------------------ life cycle
+
+    async def __aenter__(self) -> Idl:
+        self.start()
+        await self.wait_ready()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def wait_ready(self, timeout: float | None = None) -> None:
+        """Wait for the first complete replica (raises the reason if the IDL gave up)."""
+        self.start()
+        async with asyncio.timeout(timeout):
+            while not self._ready.is_set():
+                self._raise_fatal()
+                waiter = asyncio.ensure_future(self._ready.wait())
+                assert self._task is not None
+                await asyncio.wait([waiter, self._task], return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+        self._raise_fatal()
+
+    def _raise_fatal(self) -> None:
+        if self._fatal is not None:
+            raise self._fatal
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._client is not None:
+            await self._client.close()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    @property
+    def connected(self) -> bool:
+        """True while a connection is up and the replica is in sync with it."""
+        return self._client is not None and not self._client.closed and self._synced
+
+    _synced = False
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def replica(self) -> Replica:
+        if self._replica is None:
+            raise ClientError("the IDL has not received the schema yet (await wait_ready())")
+        return self._replica
+
+    @property
+    def tables(self) -> dict[str, TableReplica]:
+        return self.replica.tables
+
+    def table(self, name: str) -> TableReplica:
+        return self.replica.tables[name]
+
+    @property
+    def seqno(self) -> int:
+        return self._replica.seqno if self._replica is not None else 0
+
+    def tracked_changes(self) -> dict[str, TableChanges]:
+        """Per table, rows inserted/updated(old, new)/deleted since the last clear."""
+        return self.replica.changes()
+
+    def table_changes(self, name: str) -> TableChanges:
+        return self.replica.tables[name].changes()
+
+    def clear_tracked_changes(self) -> None:
+        self.replica.clear_changes()
+
+    def take_changes(self) -> dict[str, TableChanges]:
+        """tracked_changes() and clear, in one step."""
+        changes = self.replica.changes()
+        self.replica.clear_changes()
+        return changes
+
+    async def wait_for_change(self, seqno: int | None = None,
+                              timeout: float | None = None) -> int:
+        """Wait until the sequence number differs from ``seqno`` (default: now)."""
+        start = self.seqno if seqno is None else seqno
+        async with asyncio.timeout(timeout):
+            while self.seqno == start:
+                self._raise_fatal()
+                await self._changed.wait()
+        return self.seqno
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float | None = None) -> T:
+        """Wait until ``predicate()`` is truthy (checked after each change); return it."""
+        async with asyncio.timeout(timeout):
+            while True:
+                if self._replica is not None:
+                    value = predicate()
+                    if value:
+                        return value
+                self._raise_fatal()
+                await self._changed.wait()
+
+    def _notify_changed(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    # ------------------------------------------------------------ transactions
+
+    def transaction(self, *, verify_reads: bool = False) -> Transaction:
+        """A new transaction; with a lock configured it asserts the lock."""
+        if self.schema is None:
+            raise ClientError("the IDL has not received the schema yet (await wait_ready())")
+        return Transaction(self, self.schema, self.database, verify_reads=verify_reads,
+                           lock=self.lock_name)
+
+    async def commit(self, txn: Transaction) -> CommitResult:
+        if not txn.has_writes:
+            return CommitResult({})
+        if txn.ops and txn.ops[0]["op"] == "assert" and not self.has_lock:
+            raise NotOwner("not owner", f"this client does not hold lock {self.lock_name}")
+        client = self._require_client()
+        results = await client.transact(self.database, txn.ops)
+        result = interpret_results(txn, results)
+        await self._sync_point(client)
+        return result
+
+    async def transact(self, ops: list[Any]) -> list[Any]:
+        """A raw transact on this IDL's database (result array as the server sent it)."""
+        return await self._require_client().transact(self.database, ops)
+
+    def _require_client(self) -> Client:
+        client = self._client
+        if client is None or client.closed or not self._synced:
+            raise ConnectionLost(f"{self.database}: not connected")
+        return client
+
+    async def _sync_point(self, client: Client) -> None:
+        """Return once updates the server sent before now have been applied.
+
+        The server answers requests in order and flushes monitor updates for a
+        commit before handling the next request, so the echo's reply comes
+        after them.
+        """
+        await client.echo("sync")
+
+    # ------------------------------------------------------------ conditions
+
+    async def set_conditions(self, table: str, where: list[Any]) -> None:
+        """Change which rows of ``table`` are replicated (monitor_cond_change)."""
+        self.conditions[table] = where
+        client = self._client
+        if client is None or not self._synced or self.monitor_method == "monitor":
+            return  # applied on the next (re)connection
+        await client.call("monitor_cond_change",
+                          [self._monitor_id, self._monitor_id, {table: [{"where": where}]}])
+        if self._acked_conditions is not None:
+            self._acked_conditions[table] = where
+        await self._sync_point(client)
+
+    # ------------------------------------------------------------ locks
+
+    async def lock(self, name: str, *, wait: bool = True, timeout: float | None = None) -> bool:
+        """Request lock ``name``; with ``wait`` return only once it is held."""
+        if self.lock_name not in (None, name):
+            raise ClientError(f"already using lock {self.lock_name}; unlock it first")
+        self.lock_name = name
+        client = self._client
+        if client is not None and self._synced:
+            reply = await client.call("lock", [name])
+            if isinstance(reply, dict) and reply.get("locked") is True:
+                self._set_has_lock(True)
+        if wait:
+            await self.wait_for_lock(True, timeout)
+        return self.has_lock
+
+    async def steal(self, name: str) -> None:
+        """Take lock ``name`` from whoever holds it (they get "stolen")."""
+        if self.lock_name not in (None, name):
+            raise ClientError(f"already using lock {self.lock_name}; unlock it first")
+        self.lock_name = name
+        reply = await self._require_client().call("steal", [name])
+        if not (isinstance(reply, dict) and reply.get("locked") is True):
+            raise ConnectionLost(f"malformed steal reply {reply!r}")
+        self._set_has_lock(True)
+
+    async def unlock(self) -> None:
+        name, self.lock_name = self.lock_name, None
+        self._set_has_lock(False)
+        client = self._client
+        if name is not None and client is not None and not client.closed:
+            await client.call("unlock", [name])
+
+    def add_lock_listener(self, callback: Callable[[bool], None]) -> None:
+        """``callback(has_lock)`` on every gain or loss of the lock."""
+        self._lock_listeners.append(callback)
+
+    async def wait_for_lock(self, held: bool = True, timeout: float | None = None) -> None:
+        async with asyncio.timeout(timeout):
+            while self.has_lock != held:
+                self._raise_fatal()
+                await self._lock_changed.wait()
+
+    def _set_has_lock(self, held: bool) -> None:
+        if held == self.has_lock:
+            return
+        self.has_lock = held
+        self._lock_changed.set()
+        self._lock_changed = asyncio.Event()
+        for callback in list(self._lock_listeners):
+            callback(held)
+
+    # ------------------------------------------------------------ the run loop
+
+    async def _run(self) -> None:
+        backoff = self.min_backoff
+        attempt = 0
+        while not self._closing:
+            remote = self.remotes[attempt % len(self.remotes)]
+            attempt += 1
+            was_synced = await self._one_connection(remote)
+            if self._closing or self._fatal is not None:
+                return
+            if was_synced:
+                backoff = self.min_backoff
+                continue  # a working connection dropped: try again at once
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.max_backoff)
+
+    async def _one_connection(self, remote: str) -> bool:
+        """Run one connection to its end; True if it reached sync."""
+        probe = self.probe_interval if not remote.startswith("unix:") else None
+        closed = asyncio.Event()
+        try:
+            client = await Client.connect(remote, probe_interval=probe,
+                                          on_notify=self._on_notify,
+                                          on_close=lambda reason: closed.set())
+        except OSError as exc:
+            log.info("connect failed remote=%s error=%s", remote, exc)
+            return False
+        self._client = client
+        self.connections += 1
+        synced = False
+        try:
+            await self._handshake(client)
+            synced = True
+            self._synced = True
+            self._ready.set()
+            self._notify_changed()
+            await closed.wait()
+            log.info("connection lost remote=%s reason=%s", remote, client.close_reason)
+        except (ConnectionLost, ServerError, ReplicaError, _RetryElsewhere) as exc:
+            log.warning("connection dropped remote=%s error=%s", remote, exc)
+        except ClientError as exc:  # a configuration error: retrying cannot help
+            self._fatal = exc
+            self._notify_changed()
+        finally:
+            self._synced = False
+            self._queue = None
+            await client.close()
+            self._client = None
+            self._set_has_lock(False)
+        return synced
+
+    async def _handshake(self, client: Client) -> None:
+        if self.database != "_Server":
+            self._server_watch = ServerDbWatch(self.database, self.leader_only)
+            if not await self._server_watch.check(client):
+                raise _RetryElsewhere(self._server_watch.reason)
+        elif self.database not in await client.list_dbs():
+            raise ClientError(f"{client.name}: server has no database {self.database}")
+        if self.schema is None:
+            self.schema = await client.get_schema(self.database)
+            self._replica = Replica(self.schema, self._monitored_columns(self.schema),
+                                    self._row_classes)
+        await self._monitor(client)
+        if self.lock_name is not None:
+            reply = await client.call("lock", [self.lock_name])
+            if isinstance(reply, dict) and reply.get("locked") is True:
+                self._set_has_lock(True)
+
+    def _monitored_columns(self, schema: DatabaseSchema) -> dict[str, tuple[str, ...]]:
+        request = self._table_request
+        if request is None:
+            request = {name: None for name in schema.tables}
+        out = {}
+        for name, cols in request.items():
+            table = schema.tables.get(name)
+            if table is None:
+                raise ClientError(f"database {schema.name} has no table {name!r}")
+            names = table.user_columns if cols is None else tuple(cols)
+            bad = [c for c in names if c not in table.columns or c.startswith("_")]
+            if bad:
+                raise ClientError(f"table {name} has no column(s) {bad}")
+            out[name] = names
+        return out
+
+    @property
+    def _monitor_id(self) -> str:
+        return f"pyovn-{self.database}"
+
+    def _monitor_requests(self, conditional: bool) -> dict[str, Any]:
+        requests = {}
+        for name, table in self.replica.tables.items():
+            req: dict[str, Any] = {"columns": list(table.columns)}
+            if conditional and name in self.conditions:
+                req["where"] = self.conditions[name]
+            requests[name] = [req]
+        return requests
+
+    async def _monitor(self, client: Client) -> None:
+        methods: tuple[str, ...] = MONITOR_METHODS
+        if self.monitor_method is not None:
+            methods = MONITOR_METHODS[MONITOR_METHODS.index(self.monitor_method):]
+        for method in methods:
+            params: list[Any] = [self.database, self._monitor_id,
+                                 self._monitor_requests(method != "monitor")]
+            conditions = {t: list(c) for t, c in self.conditions.items()}
+            if method == "monitor_cond_since":
+                usable = self._acked_conditions == conditions
+                params.append(str(self.last_txn_id if usable else ZERO_UUID))
+            self._queue = []
+            self.last_monitor_request = [method, params]
+            try:
+                result = await client.call(method, params)
+            except ServerError as exc:
+                self._queue = None
+                if exc.tag == "unknown method":
+                    continue
+                raise
+            self.monitor_method = method
+            self._acked_conditions = conditions
+            self._apply_monitor_reply(method, result)
+            queued, self._queue = self._queue, None
+            for name, notification in queued:
+                self._apply_notification(name, notification)
+            return
+        raise ClientError(f"{client.name}: server supports none of {MONITOR_METHODS}")
+
+    def _apply_monitor_reply(self, method: str, result: Any) -> None:
+        replica = self.replica
+        if method == "monitor_cond_since":
+            if not (isinstance(result, list) and len(result) == 3
+                    and isinstance(result[0], bool) and isinstance(result[1], str)):
+                raise ReplicaError(f"malformed monitor_cond_since reply {result!r}")
+            found, last_id, updates = result
+            self.last_monitor_found = found
+            try:
+                new_id = uuid.UUID(last_id)
+            except ValueError as exc:
+                raise ReplicaError(f"bad last-txn-id {last_id!r}") from exc
+            try:
+                if found:
+                    replica.apply_updates(updates, 3)
+                else:
+                    replica.replace_all(updates, 3)
+            except ReplicaError:
+                self.last_txn_id = ZERO_UUID
+                raise
+            self.last_txn_id = new_id
+        else:
+            self.last_monitor_found = None
+            replica.replace_all(result, _UPDATE_VERSION[method])
+
+    # ------------------------------------------------------------ notifications
+
+    def _on_notify(self, method: str, params: list[Any]) -> None:
+        if method in ("update", "update2", "update3"):
+            if params and params[0] == self._monitor_id and self._queue is not None:
+                self._queue.append((method, params))
+                return
+            self._apply_notification(method, params)
+        elif method == "locked" and params == [self.lock_name]:
+            self._set_has_lock(True)
+        elif method == "stolen" and params == [self.lock_name]:
+            self._set_has_lock(False)
+
+    def _apply_notification(self, method: str, params: list[Any]) -> None:
+        if not params:
+            raise ValueError(f"{method} without parameters")
+        if params[0] != self._monitor_id:
+            watch = self._server_watch
+            if watch is not None and params[0] == watch.monitor_id:
+                watch.apply(method, params)
+                if not watch.usable:
+                    raise ValueError(f"_Server: {watch.reason}")  # drop and reconnect
+            return
+        try:
+            if method == "update3":
+                if len(params) != 3:
+                    raise ReplicaError("update3 needs 3 parameters")
+                self.replica.apply_updates(params[2], 3)
+                self.last_txn_id = uuid.UUID(params[1])
+            else:
+                if len(params) != 2:
+                    raise ReplicaError(f"{method} needs 2 parameters")
+                self.replica.apply_updates(params[1], 2 if method == "update2" else 1)
+        except (ReplicaError, ValueError):
+            self.last_txn_id = ZERO_UUID  # whatever we hold now, resync it all
+            raise
+        finally:
+            self._notify_changed()
+
+
+class _RetryElsewhere(ClientError):
+    """This server cannot serve the database right now (e.g. not the leader)."""
