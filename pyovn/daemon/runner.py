@@ -159,18 +159,18 @@ def run_daemon(options: DaemonOptions, serve: Serve) -> int:
     vlog.install()
     try:
         for spec in options.verbose:
-            vlog.set(spec)
-    except DaemonError as e:
-        print(f'{options.name}: processing "{spec}": {e}', file=sys.stderr)
-        return 1
-    start_dir = os.getcwd()
-    if options.detach:
-        notifier = detach(options.name, options.no_chdir)
-        # stderr is the terminal until ready(), then /dev/null: keep quiet.
-        vlog.set_level(None, "console", Level.OFF)
-    else:
-        notifier = foreground()
-    try:
+            try:
+                vlog.set(spec)
+            except DaemonError as e:
+                print(f'{options.name}: processing "{spec}": {e}', file=sys.stderr)
+                return 1
+        start_dir = os.getcwd()
+        if options.detach:
+            notifier = detach(options.name, options.no_chdir)
+            # stderr is the terminal until ready(), then /dev/null: keep quiet.
+            vlog.set_level(None, "console", Level.OFF)
+        else:
+            notifier = foreground()
         return _run_serving(options, serve, vlog, notifier, start_dir)
     finally:
         vlog.uninstall()
@@ -195,17 +195,18 @@ def _run_serving(
             pidfile = Pidfile.create(paths.pidfile, options.overwrite_pidfile)
         return asyncio.run(_main(options, paths, vlog, notifier, serve))
     except DaemonError as e:
-        _report_failure(options.name, str(e), notifier)
+        _report_failure(vlog, options.name, str(e), notifier)
         return 1
     finally:
         if pidfile is not None:
             pidfile.remove()
 
 
-def _report_failure(name: str, message: str, notifier: StartupNotifier) -> None:
+def _report_failure(vlog: Vlog, name: str, message: str, notifier: StartupNotifier) -> None:
+    """One line to whoever started us; the log file gets it too."""
+    vlog.write_file_only("daemon", Level.ERR, message)
     line = f"{name}: {message}"
     if notifier.detached:
-        log.error("%s", message)
         notifier.failed(line)
     else:
         print(line, file=sys.stderr)

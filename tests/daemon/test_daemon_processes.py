@@ -197,10 +197,11 @@ def test_live_pidfile_refuses_unless_overwrite(daemons: Daemons) -> None:
 
 
 def test_startup_failure_reaches_the_parent(daemons: Daemons) -> None:
-    result = daemons.start("--pidfile", "--fail-startup=no database here")
+    result = daemons.start("--pidfile", "--log-file", "--fail-startup=no database here")
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == f"{NAME}: no database here\n"
     assert list(daemons.run_dir.iterdir()) == []  # pidfile and socket removed
+    assert daemons.log_file.read_text().endswith("|daemon|ERR|no database here\n")
 
 
 def test_child_dying_silently_is_reported(daemons: Daemons) -> None:
