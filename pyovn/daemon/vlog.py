@@ -92,12 +92,16 @@ class Vlog:
         self._saved_logger_class = logging.getLoggerClass()
         _VlogLogger.active = self
         logging.setLoggerClass(_VlogLogger)
+        # Python warnings would otherwise go straight to stderr, which a
+        # detaching daemon must keep silent.
+        logging.captureWarnings(True)
         self._sync_logger_levels()
 
     def uninstall(self) -> None:
         """Detach from the root logger, restore its handlers, close the file."""
         root = logging.getLogger()
         root.removeHandler(self._handler)
+        logging.captureWarnings(False)
         if _VlogLogger.active is self:
             _VlogLogger.active = None
             logging.setLoggerClass(self._saved_logger_class)

@@ -170,3 +170,13 @@ def test_uninstall_restores_root_logger(console: io.StringIO) -> None:
     v.uninstall()
     assert root.handlers == handlers and root.level == level
     assert get_logger("vtest_a").level == logging.NOTSET
+
+
+def test_python_warnings_are_logged(vlog: Vlog, console: io.StringIO) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("careful now", UserWarning, stacklevel=1)
+    assert "|warnings|WARN|" in console.getvalue()
+    assert "careful now" in console.getvalue()
