@@ -74,7 +74,11 @@ line work during start-up, but keep absolute paths for later use.
 
 Built-in unixctl commands: ``exit``, ``version``, ``list-commands`` (also
 ``help``), ``vlog/list``, ``vlog/set SPEC...``, ``vlog/reopen``,
-``vlog/close``, ``vlog/list-pattern``, ``memory/show``.
+``vlog/close``, ``vlog/list-pattern``, ``vlog/disable-rate-limit
+[module]...``, ``vlog/enable-rate-limit [module]...``, ``memory/show``.
+A daemon may replace any of them with ``register_command`` (e.g. an
+``exit`` that takes ``--restart``). Replies follow OVS: non-empty text gets
+a trailing newline; ``UnixctlError`` texts reach ovs-appctl's stderr.
 
 Logging (``pyovn.daemon.vlog``)
     A vlog *module* is a Python logger's last dotted component
