@@ -178,6 +178,7 @@ _MAC_RE = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
 _ID1 = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.")
 _IDN = _ID1 | frozenset("0123456789")
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
+_DIGITS = frozenset("0123456789")
 _SPACE = frozenset(" \t\n\r\v\f")
 # Two-character operators first, then one-character ones.
 _OPERATORS: tuple[tuple[str, TokenType], ...] = (
@@ -237,7 +238,7 @@ def _parse_plain_integer(word: str) -> tuple[int, IntFormat]:
         raise _Bad("Integer constant expected.")
     if len(word) == 17 and _MAC_RE.fullmatch(word):
         return int(word.replace(":", ""), 16), IntFormat.ETHERNET
-    if word.isdigit():
+    if all(c in _DIGITS for c in word):
         if word[0] == "0" and len(word) > 1:
             raise _Bad("Decimal constants must not have leading zeros.")
         value = int(word)
@@ -283,7 +284,7 @@ def _combine_mask(
 
 
 def _lex_integer(text: str, pos: int) -> tuple[Token, int]:
-    end = _integer_extent(text, pos)
+    end = max(_integer_extent(text, pos), pos + 1)  # always make progress
     try:
         value, fmt = _parse_plain_integer(text[pos:end])
         if end < len(text) and text[end] == "/":
@@ -353,7 +354,7 @@ def next_token(text: str, pos: int) -> tuple[Token, int]:
     if pos >= len(text):
         return Token(TokenType.END, pos, pos, ""), pos
     c = text[pos]
-    if c.isdigit() or (c == ":" and text.startswith("::", pos)):
+    if c in _DIGITS or (c == ":" and text.startswith("::", pos)):
         return _lex_integer(text, pos)
     if c in _HEXDIGITS:
         # A MAC or IPv6 address starts with hex digits then ':'; an id never does.
@@ -394,10 +395,11 @@ def tokenize(text: str) -> tuple[Token, ...]:
     tokens: list[Token] = []
     pos = 0
     while True:
-        token, pos = next_token(text, pos)
+        token, new_pos = next_token(text, pos)
         tokens.append(token)
         if token.type is TokenType.END:
             return tuple(tokens)
+        pos = max(new_pos, pos + 1)  # guarantees termination on any input
 
 
 class TokenStream:
