@@ -28,7 +28,7 @@ from pyovn.ovsdb.database import Database, commit_to_file_record, snapshot_recor
 from pyovn.ovsdb.errors import OvsdbError, json_to_string
 from pyovn.ovsdb.schema import DatabaseSchema
 from pyovn.ovsdb.storage import StandaloneStorage, StorageError, lockfile, replay
-from pyovn.ovsdb.storage.records import TornTail, iter_records
+from pyovn.ovsdb.storage.records import CLUSTER_MAGIC, TornTail, iter_records
 from pyovn.ovsdb.storage.show_log import show_log
 from pyovn.ovsdb.storage.standalone import read_schema_json, write_snapshot_file
 from pyovn.ovsdb.transaction import TxnContext, TxnOutcome, execute
@@ -227,6 +227,8 @@ def do_show_log(options: ToolOptions, args: list[str], out: TextIO) -> int:
         raise ToolError(f"I/O error: {path}: open failed ({err.strerror})") from err
     if not data:
         raise ToolError(f"{path}: cannot identify file type")
+    if data.startswith(CLUSTER_MAGIC):
+        raise ToolError(f"{path}: show-log of clustered database files is not supported")
     tail: TornTail | None = None
 
     def good_records() -> Any:

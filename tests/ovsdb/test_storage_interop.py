@@ -19,7 +19,13 @@ from storage_peer import (
 )
 
 from pyovn.ovsdb.database import Database, snapshot_record
-from pyovn.ovsdb.storage import StandaloneStorage, StorageLockedError, replay, scan_records
+from pyovn.ovsdb.storage import (
+    StandaloneStorage,
+    StorageFormatError,
+    StorageLockedError,
+    replay,
+    scan_records,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -192,3 +198,19 @@ def test_torn_ovs_file_opens_without_the_torn_record(
     assert pyovn_tool(capsys, "transact", str(db), noop)[0] == 0
     assert db.stat().st_size == records[-1].offset
     assert dump_with_ovs(db) == expected
+
+
+def test_clustered_files_are_refused_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cluster.db"
+    ovs_tool("create-cluster", str(db), str(TEST_SCHEMA), f"unix:{tmp_path}/raft.sock")
+    assert pyovn_tool(capsys, "db-is-clustered", str(db))[0] == 0
+    assert pyovn_tool(capsys, "db-is-standalone", str(db))[0] == 2
+    for command in ("db-name", "show-log", "compact"):
+        status, _, err = pyovn_tool(capsys, command, str(db))
+        assert status == 1 and "clustered database file" in err, (command, err)
+    before = db.read_bytes()
+    with pytest.raises(StorageFormatError, match="clustered"):
+        StandaloneStorage.open(str(db))
+    assert db.read_bytes() == before

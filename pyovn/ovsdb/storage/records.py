@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import orjson
 
 MAGIC = b"OVSDB JSON "
+CLUSTER_MAGIC = b"OVSDB CLUSTER "  # OVS's Raft log files, which pyovn does not read
 # OVS reads headers with fgets(header, 128, ...): a longer line is a bad header.
 MAX_HEADER_LENGTH = 127
 _HEADER_RE = re.compile(rb"OVSDB JSON ([0-9]+) ([0-9a-fA-F]{40})\n")

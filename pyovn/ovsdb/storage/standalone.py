@@ -23,6 +23,7 @@ from pyovn.ovsdb.storage.compaction import (
 )
 from pyovn.ovsdb.storage.errors import StorageError, StorageFormatError, StorageIOError
 from pyovn.ovsdb.storage.records import (
+    CLUSTER_MAGIC,
     MAX_HEADER_LENGTH,
     LogRecord,
     TornTail,
@@ -180,10 +181,7 @@ class StandaloneStorage:
             raise _io_error(path, "read", err) from err
         scan = scan_records(data)
         if not scan.records:
-            if not data:
-                raise StorageFormatError(path, "database file is empty (no schema record)", 0)
-            reason = scan.tail.reason if scan.tail else "no schema record"
-            raise StorageFormatError(path, f"bad schema record at offset 0: {reason}", 0)
+            raise _no_schema_error(path, data, scan.tail)
         if scan.tail is not None:
             _drop_tail(path, fd, scan.tail, len(data), read_only)
         schema, *transactions = scan.records
@@ -343,8 +341,19 @@ def read_schema_json(path: str) -> dict[str, Any]:
         raise _io_error(path, "open", err) from err
     item = read_record(data, 0)
     if isinstance(item, TornTail):
-        raise StorageFormatError(path, f"bad schema record at offset 0: {item.reason}", 0)
+        raise _no_schema_error(path, data, item)
     return item.json
+
+
+def _no_schema_error(path: str, data: bytes, tail: TornTail | None) -> StorageFormatError:
+    if not data:
+        return StorageFormatError(path, "database file is empty (no schema record)", 0)
+    if data.startswith(CLUSTER_MAGIC):
+        return StorageFormatError(
+            path, "cannot apply this operation to clustered database file", 0
+        )
+    reason = tail.reason if tail else "no schema record"
+    return StorageFormatError(path, f"bad schema record at offset 0: {reason}", 0)
 
 
 def _header_length(line: bytes) -> int:
