@@ -107,7 +107,7 @@ def _register_builtins(d: Daemon) -> None:
         return ""
 
     def vlog_set(args: list[str]) -> str:
-        for spec in args:
+        for spec in args or [""]:  # no spec: everything to dbg, as in OVS
             try:
                 d.vlog.set(spec)
             except DaemonError as e:
@@ -139,7 +139,7 @@ def _register_builtins(d: Daemon) -> None:
         ("help", lambda args: d.commands.list_text(), "", 0, 0),
         ("vlog/list", lambda args: d.vlog.format_list(), "", 0, 0),
         ("vlog/list-pattern", lambda args: d.vlog.format_patterns(), "", 0, 0),
-        ("vlog/set", vlog_set, "{spec | PATTERN:destination:pattern}", 1, 1 << 30),
+        ("vlog/set", vlog_set, "{spec | PATTERN:destination:pattern}", 0, 1 << 30),
         ("vlog/reopen", vlog_reopen, "", 0, 0),
         ("vlog/close", vlog_close, "", 0, 0),
         ("vlog/disable-rate-limit", rate_limit(True), "[module]...", 0, 1 << 30),

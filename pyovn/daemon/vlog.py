@@ -42,6 +42,7 @@ from pyovn.daemon.vlog_spec import (
 )
 
 LOGGER_PREFIX = "pyovn."
+SYSLOG_PREFIX = "<%B> %D{%h %e %T} %E %A:"  # shown by vlog/list-pattern only
 
 
 def get_logger(module: str) -> logging.Logger:
@@ -141,7 +142,13 @@ class Vlog:
 
     def format_patterns(self) -> str:
         """``vlog/list-pattern`` output."""
-        lines = [f"{d.upper():<9}{self.patterns[d]}\n" for d in ("console", "syslog", "file")]
+        lines = [
+            "         prefix                            format\n",
+            "         ------                            ------\n",
+        ]
+        for destination in ("syslog", "console", "file"):
+            prefix = SYSLOG_PREFIX if destination == "syslog" else "none"
+            lines.append(f"{destination.upper():<9}{prefix:<34}{self.patterns[destination]}\n")
         return "".join(lines)
 
     def module_python_level(self, module: str) -> int:

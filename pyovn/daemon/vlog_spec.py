@@ -103,9 +103,7 @@ def parse_spec(spec: str) -> Setting:
         destination, sep, pattern = spec[8:].partition(":")
         if destination.lower() not in DESTINATIONS:
             raise VlogSpecError(spec, f'unknown destination "{destination}"')
-        if not sep or not pattern:
-            raise VlogSpecError(spec, "missing pattern")
-        return PatternSetting(destination.lower(), pattern)
+        return PatternSetting(destination.lower(), pattern)  # may be empty, as in OVS
     if spec[:9].lower() == "facility:":
         facility = spec[9:].lower()
         if facility not in FACILITIES:

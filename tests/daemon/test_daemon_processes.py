@@ -126,6 +126,10 @@ def test_vlog_set_changes_levels(daemons: Daemons) -> None:
     text = daemons.log_file.read_text()
     assert "before-set" not in text and "after-off" not in text
     assert "|testd|DBG|after-set\n" in text
+    assert daemons.appctl(NAME, "vlog/set").returncode == 0  # no spec: all dbg
+    assert "\ntestd              DBG        DBG        DBG\n" in daemons.appctl(
+        NAME, "vlog/list"
+    ).stdout
     stop(daemons, pid)
 
 

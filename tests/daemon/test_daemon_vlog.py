@@ -123,7 +123,13 @@ def test_pattern_setting(vlog: Vlog, console: io.StringIO) -> None:
     vlog.set("PATTERN:console:%c:%p:%m")
     get_logger("vtest_i").info("x")
     assert console.getvalue() == "vtest_i:INFO:x\n"
-    assert "CONSOLE  %c:%p:%m\n" in vlog.format_patterns()
+    assert vlog.format_patterns() == (
+        "         prefix                            format\n"
+        "         ------                            ------\n"
+        "SYSLOG   <%B> %D{%h %e %T} %E %A:          ovs|%05N|%c%T|%p|%m\n"
+        "CONSOLE  none                              %c:%p:%m\n"
+        "FILE     none                              %D{%Y-%m-%dT%H:%M:%S.###Z}|%05N|%c%T|%p|%m\n"
+    )
 
 
 def test_exception_traceback_follows_message(vlog: Vlog, console: io.StringIO) -> None:

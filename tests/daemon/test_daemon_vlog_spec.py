@@ -41,6 +41,10 @@ def test_parse_pattern_keeps_colons_in_pattern() -> None:
     assert parse_spec("PATTERN:file:%D{%H:%M}|%m") == PatternSetting("file", "%D{%H:%M}|%m")
 
 
+def test_parse_empty_pattern() -> None:
+    assert parse_spec("PATTERN:console") == PatternSetting("console", "")
+
+
 def test_parse_facility() -> None:
     assert parse_spec("FACILITY:local3") == FacilitySetting("local3")
 
@@ -53,7 +57,6 @@ def test_parse_facility() -> None:
         ("foo:bar", 'no destination, level, or module "bar"'),
         ("foo:b@d", 'no destination, level, or module "b@d"'),
         ("PATTERN:tty:%m", 'unknown destination "tty"'),
-        ("PATTERN:file", "missing pattern"),
         ("FACILITY:nowhere", 'unknown facility "nowhere"'),
     ],
 )
