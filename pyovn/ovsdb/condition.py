@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pyovn.ovsdb.data import Datum
@@ -130,10 +130,10 @@ class MonitorCondition:
     """A monitor_cond "where": the OR of its clauses; empty matches all."""
 
     clauses: tuple[Clause, ...] = ()
+    always_true: bool = field(init=False, compare=False, repr=False)
 
-    @property
-    def always_true(self) -> bool:
-        return not self.clauses or TRUE in self.clauses
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "always_true", not self.clauses or TRUE in self.clauses)
 
     @property
     def always_false(self) -> bool:
@@ -142,7 +142,10 @@ class MonitorCondition:
     def evaluate(self, row: RowLike) -> bool:
         if self.always_true:
             return True
-        return any(c.evaluate(row) for c in self.clauses)
+        for c in self.clauses:
+            if c.evaluate(row):
+                return True
+        return False
 
     @classmethod
     def from_json(cls, table: TableSchema, j: Any) -> MonitorCondition:

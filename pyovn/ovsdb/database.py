@@ -197,21 +197,26 @@ Changes = dict[str, dict[UUID, Change]]
 class _View:
     """The database as the transaction would leave it."""
 
-    __slots__ = ("db", "changes", "delta")
+    __slots__ = ("db", "changes", "delta", "released")
 
     def __init__(self, db: Database, changes: Changes) -> None:
         self.db = db
         self.changes = changes
         self.delta: dict[UUID, int] = {}
+        # (table, row) whose strong reference count went down: GC candidates
+        self.released: list[tuple[str, UUID]] = []
 
     def get(self, table: str, row_uuid: UUID) -> Row | None:
-        c = self.changes.get(table, {}).get(row_uuid)
-        if c is not None:
-            return c.new
+        tchanges = self.changes.get(table)
+        if tchanges is not None:
+            c = tchanges.get(row_uuid)
+            if c is not None:
+                return c.new
         return self.db.tables[table].get(row_uuid)
 
     def touched(self, table: str, row_uuid: UUID) -> bool:
-        return row_uuid in self.changes.get(table, {})
+        tchanges = self.changes.get(table)
+        return tchanges is not None and row_uuid in tchanges
 
     def set(self, table: str, row_uuid: UUID, new: Row | None) -> None:
         tchanges = self.changes.setdefault(table, {})
@@ -227,18 +232,30 @@ class _View:
     def account(self, ts: TableSchema, before: Row | None, after: Row | None) -> None:
         """Adjust strong reference deltas for one row going from before to after."""
         delta = self.delta
-        for cname in ts.strong_ref_columns:
+        for spec in ts.strong_refs:
+            cname = spec.column
             b = before.columns[cname] if before is not None else None
             a = after.columns[cname] if after is not None else None
             if b is a or b == a:
                 continue
-            ctype = ts.columns[cname].type
             if b is not None:
-                for u in strong_atoms(b, ctype):
-                    delta[u] = delta.get(u, 0) - 1
+                for table, atoms in _spec_atoms(spec, b):
+                    for u in atoms:
+                        delta[u] = delta.get(u, 0) - 1  # type: ignore[index]
+                        self.released.append((table, u))  # type: ignore[arg-type]
             if a is not None:
-                for u in strong_atoms(a, ctype):
-                    delta[u] = delta.get(u, 0) + 1
+                for _, atoms in _spec_atoms(spec, a):
+                    for u in atoms:
+                        delta[u] = delta.get(u, 0) + 1  # type: ignore[index]
+
+
+def _spec_atoms(spec: Any, datum: Datum) -> list[tuple[str, tuple[Any, ...]]]:
+    out = []
+    if spec.key_table is not None:
+        out.append((spec.key_table, datum.keys))
+    if spec.value_table is not None and datum.values:
+        out.append((spec.value_table, datum.values))
+    return out
 
 
 def precommit(db: Database, changes: Changes,
@@ -246,12 +263,15 @@ def precommit(db: Database, changes: Changes,
     """OVS's ovsdb_txn_precommit on an overlay; returns the final row changes."""
     _drop_noops(changes)
     view = _View(db, changes)
-    _check_strong_refs(view)
-    _collect_garbage(view)
+    schema = db.schema
+    if schema.strongly_referenced:
+        _check_strong_refs(view)
+        _collect_garbage(view)
     _check_max_rows(view)
-    _remove_dangling_weak_refs(view)
+    if schema.weakly_referenced:
+        _remove_dangling_weak_refs(view)
+        _drop_noops(changes)
     _check_indexes(view)
-    _drop_noops(changes)
     out: dict[str, dict[UUID, RowChange]] = {}
     for tname, rows in changes.items():
         if not rows:
@@ -279,31 +299,14 @@ def _check_strong_refs(view: _View) -> None:
     schema = view.db.schema
     for tname, rows in view.changes.items():
         ts = schema.tables[tname]
-        if not ts.strong_ref_columns:
+        if not ts.strong_refs:
             continue
         for row_uuid, c in rows.items():
             view.account(ts, c.old, c.new)
-            if c.new is None:
-                continue
-            for cname in ts.strong_ref_columns:
-                datum = c.new.columns[cname]
-                if c.old is not None and c.old.columns[cname] == datum:
-                    continue
-                col = ts.columns[cname]
-                for base, atoms in ((col.type.key, datum.keys),
-                                    (col.type.value, datum.values or ())):
-                    if base is None or not base.is_strong_ref:
-                        continue
-                    assert base.ref_table is not None
-                    for u in atoms:
-                        if (view.get(base.ref_table, u) is None  # type: ignore[arg-type]
-                                and not view.touched(base.ref_table, u)):  # type: ignore[arg-type]
-                            raise OvsdbError(
-                                "referential integrity violation",
-                                f"Table {tname} column {cname} row {row_uuid} references "
-                                f"nonexistent row {u} in table {base.ref_table}.")
+            if c.new is not None:
+                _check_new_strong_refs(view, ts, row_uuid, c)
     for tname, rows in view.changes.items():
-        if not schema.referrers[tname]:
+        if tname not in schema.strongly_referenced:
             continue
         for row_uuid, c in rows.items():
             if c.new is None:
@@ -314,16 +317,27 @@ def _check_strong_refs(view: _View) -> None:
                                      f"{n} remaining reference(s)")
 
 
+def _check_new_strong_refs(view: _View, ts: TableSchema, row_uuid: UUID, c: Change) -> None:
+    assert c.new is not None
+    for spec in ts.strong_refs:
+        datum = c.new.columns[spec.column]
+        if not datum.keys or (c.old is not None and c.old.columns[spec.column] == datum):
+            continue
+        for table, atoms in _spec_atoms(spec, datum):
+            for u in atoms:
+                if view.get(table, u) is None and not view.touched(table, u):  # type: ignore
+                    raise OvsdbError(
+                        "referential integrity violation",
+                        f"Table {ts.name} column {spec.column} row {row_uuid} references "
+                        f"nonexistent row {u} in table {table}.")
+
+
 def _collect_garbage(view: _View) -> None:
     schema = view.db.schema
-    work: list[tuple[str, UUID]] = []
+    work = view.released
     for tname, rows in view.changes.items():
         if not schema.tables[tname].is_root:
             work.extend((tname, u) for u, c in rows.items() if c.new is not None)
-    target_tables = _strong_target_tables(schema)
-    for u, d in view.delta.items():
-        if d < 0:
-            work.extend((t, u) for t in target_tables)
     while work:
         tname, u = work.pop()
         ts = schema.tables[tname]
@@ -333,19 +347,7 @@ def _collect_garbage(view: _View) -> None:
         if row is None or view.refcount(u) > 0:
             continue
         view.set(tname, u, None)
-        view.account(ts, row, None)
-        for cname in ts.strong_ref_columns:
-            col = ts.columns[cname]
-            for base, atoms in ((col.type.key, row.columns[cname].keys),
-                                (col.type.value, row.columns[cname].values or ())):
-                if base is not None and base.is_strong_ref:
-                    assert base.ref_table is not None
-                    work.extend((base.ref_table, a) for a in atoms)  # type: ignore[misc]
-
-
-def _strong_target_tables(schema: DatabaseSchema) -> list[str]:
-    return [t for t, refs in schema.referrers.items()
-            if not schema.tables[t].is_root and any(r[2] == "strong" for r in refs)]
+        view.account(ts, row, None)  # queues what it referenced
 
 
 def _check_max_rows(view: _View) -> None:
@@ -366,10 +368,9 @@ def _remove_dangling_weak_refs(view: _View) -> None:
     schema = view.db.schema
     candidates: set[tuple[str, UUID]] = set()
     for tname, rows in view.changes.items():
-        ts = schema.tables[tname]
-        if ts.weak_ref_columns:
+        if schema.tables[tname].weak_refs:
             candidates.update((tname, u) for u, c in rows.items() if c.new is not None)
-        if any(r[2] == "weak" for r in schema.referrers[tname]):
+        if tname in schema.weakly_referenced:
             for u, c in rows.items():
                 if c.new is None:
                     candidates.update(view.db.weak_referrers.get(u, ()))
@@ -381,29 +382,30 @@ def _remove_dangling_weak_refs(view: _View) -> None:
 
 def _fix_weak_row(view: _View, ts: TableSchema, row: Row) -> None:
     columns: dict[str, Datum] | None = None
-    for cname in ts.weak_ref_columns:
-        ctype = ts.columns[cname].type
-        datum = row.columns[cname]
-
-        def alive(base: Any, atom: Any) -> bool:
-            return not base.is_weak_ref or view.get(base.ref_table, atom) is not None
-
+    get = view.get
+    for spec in ts.weak_refs:
+        datum = row.columns[spec.column]
+        if not datum.keys:
+            continue
+        kt, vt = spec.key_table, spec.value_table
         if datum.values is None:
-            keep = [k for k in datum.keys if alive(ctype.key, k)]
+            assert kt is not None
+            keep = [k for k in datum.keys if get(kt, k) is not None]  # type: ignore[arg-type]
             if len(keep) == len(datum.keys):
                 continue
             fixed = Datum(tuple(keep))
         else:
             pairs = [(k, v) for k, v in zip(datum.keys, datum.values, strict=True)
-                     if alive(ctype.key, k) and alive(ctype.value, v)]
+                     if (kt is None or get(kt, k) is not None)  # type: ignore[arg-type]
+                     and (vt is None or get(vt, v) is not None)]  # type: ignore[arg-type]
             if len(pairs) == len(datum.keys):
                 continue
             fixed = Datum(tuple(k for k, _ in pairs), tuple(v for _, v in pairs))
-        if len(fixed.keys) < ctype.n_min:
-            _weak_min_error(view, ts, row, cname, datum, fixed)
+        if len(fixed.keys) < spec.type.n_min:
+            _weak_min_error(view, ts, row, spec.column, datum, fixed)
         if columns is None:
             columns = dict(row.columns)
-        columns[cname] = fixed
+        columns[spec.column] = fixed
     if columns is not None:
         view.set(ts.name, row.uuid, Row(row.uuid, row.version, columns))
 

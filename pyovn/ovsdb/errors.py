@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 
@@ -72,21 +73,30 @@ def constraint_violation(details: str) -> OvsdbError:
     return OvsdbError("constraint violation", details)
 
 
+_ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def is_id(s: str) -> bool:
     """OVSDB <id>: ASCII letter or underscore, then letters, digits, underscores."""
-    if not s or not (s[0].isascii() and (s[0].isalpha() or s[0] == "_")):
-        return False
-    return all(c.isascii() and (c.isalnum() or c == "_") for c in s)
+    return _ID_RE.fullmatch(s) is not None
+
+
+def _is_integer(v: Any) -> bool:
+    return type(v) is int
+
+
+def _is_number(v: Any) -> bool:
+    return type(v) is int or type(v) is float
 
 
 _KIND_CHECKS: dict[str, Any] = {
-    "string": lambda v: isinstance(v, str),
-    "id": lambda v: isinstance(v, str) and is_id(v),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
+    "string": lambda v: type(v) is str,
+    "id": lambda v: type(v) is str and _ID_RE.fullmatch(v) is not None,
+    "integer": _is_integer,
+    "number": _is_number,
+    "boolean": lambda v: type(v) is bool,
+    "array": lambda v: type(v) is list,
+    "object": lambda v: type(v) is dict,
     "null": lambda v: v is None,
 }
 
@@ -116,11 +126,14 @@ class MemberParser:
             raise self.error(f"Required '{member}' member is missing.")
         self.used.add(member)
         value = self.obj[member]
-        if not any(_KIND_CHECKS[k](value) for k in kinds):
-            raise self.error(f"Type mismatch for member '{member}'.")
-        return value
+        for k in kinds:
+            if _KIND_CHECKS[k](value):
+                return value
+        raise self.error(f"Type mismatch for member '{member}'.")
 
     def finish(self) -> None:
+        if len(self.used) == len(self.obj):
+            return
         unused = [k for k in self.obj if k not in self.used]
         if len(unused) == 1:
             raise self.error(f"Member '{unused[0]}' is present but not allowed here.")

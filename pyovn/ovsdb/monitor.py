@@ -62,6 +62,13 @@ class MonitorRequest:
     """Parsed <monitor-requests>; hashable, so equal requests share updates."""
 
     tables: tuple[TableMonitor, ...]
+    by_table: dict[str, TableMonitor] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_table", {t.table: t for t in self.tables})
+
+    def __hash__(self) -> int:
+        return hash(self.tables)
 
     @classmethod
     def from_json(cls, schema: DatabaseSchema, requests: Any, version: int) -> MonitorRequest:
@@ -185,9 +192,10 @@ def initial_update(db: Database, req: MonitorRequest, version: int) -> dict[str,
 def commit_update(commit: Commit, req: MonitorRequest, version: int) -> dict[str, Any] | None:
     """table-updates for one commit, or None when it touches nothing monitored."""
     out: dict[str, Any] = {}
-    for tm in req.tables:
-        changes = commit.changes.get(tm.table)
-        if not changes:
+    by_table = req.by_table
+    for tname, changes in commit.changes.items():
+        tm = by_table.get(tname)
+        if tm is None:
             continue
         rows: dict[str, Any] = {}
         for row_uuid, change in changes.items():

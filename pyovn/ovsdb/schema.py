@@ -12,13 +12,35 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyovn.ovsdb.data import Datum
 from pyovn.ovsdb.errors import MemberParser, is_id, syntax_error
 from pyovn.ovsdb.types import UNLIMITED, AtomicType, BaseType, Type
 
 UUID_TYPE = Type(BaseType(AtomicType.UUID))
+
+
+class RefSpec(NamedTuple):
+    """A column holding references of one strength: the tables its keys/values name."""
+
+    column: str
+    type: Type
+    key_table: str | None
+    value_table: str | None
+
+
+def _ref_specs(columns: dict[str, ColumnSchema], names: tuple[str, ...],
+               strength: str) -> tuple[RefSpec, ...]:
+    out = []
+    for n in names:
+        t = columns[n].type
+        kt = t.key.ref_table if t.key.ref_type == strength else None
+        vt = (t.value.ref_table if t.value is not None and t.value.ref_type == strength
+              else None)
+        if kt is not None or vt is not None:
+            out.append(RefSpec(n, t, kt, vt))
+    return tuple(out)
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 
 
@@ -73,6 +95,8 @@ class TableSchema:
     strong_ref_columns: tuple[str, ...] = field(init=False, compare=False, repr=False)
     weak_ref_columns: tuple[str, ...] = field(init=False, compare=False, repr=False)
     persistent_columns: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    strong_refs: tuple[RefSpec, ...] = field(init=False, compare=False, repr=False)
+    weak_refs: tuple[RefSpec, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         user = tuple(n for n in self.columns if not n.startswith("_"))
@@ -86,6 +110,8 @@ class TableSchema:
             n for n in user if any(b.ref_type == "weak" for b in self.columns[n].ref_bases())))
         setattr_(self, "persistent_columns",
                  tuple(n for n in user if not self.columns[n].ephemeral))
+        setattr_(self, "strong_refs", _ref_specs(self.columns, user, "strong"))
+        setattr_(self, "weak_refs", _ref_specs(self.columns, user, "weak"))
 
     @classmethod
     def from_json(cls, name: str, j: Any) -> TableSchema:
@@ -155,6 +181,8 @@ class DatabaseSchema:
     # table name -> [(referring table, column, "strong"|"weak")]
     referrers: dict[str, tuple[tuple[str, str, str], ...]] = field(
         init=False, compare=False, repr=False)
+    strongly_referenced: frozenset[str] = field(init=False, compare=False, repr=False)
+    weakly_referenced: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         refs: dict[str, list[tuple[str, str, str]]] = {t: [] for t in self.tables}
@@ -166,6 +194,10 @@ class DatabaseSchema:
                     if entry not in refs[base.ref_table]:
                         refs[base.ref_table].append(entry)
         object.__setattr__(self, "referrers", {t: tuple(v) for t, v in refs.items()})
+        object.__setattr__(self, "strongly_referenced", frozenset(
+            t for t, v in refs.items() if any(r[2] == "strong" for r in v)))
+        object.__setattr__(self, "weakly_referenced", frozenset(
+            t for t, v in refs.items() if any(r[2] == "weak" for r in v)))
 
     @classmethod
     def from_json(cls, j: Any) -> DatabaseSchema:

@@ -34,15 +34,15 @@ from pyovn.ovsdb.schema import TableSchema
 from pyovn.ovsdb.types import UNLIMITED, AtomicType, SymbolResolver, Type, parse_uuid_string
 
 UUID = uuid.UUID
-_rand = random.SystemRandom()
+# Seeded from the OS once, like OVS's uuid_generate(); far cheaper than uuid4().
+_rand = random.Random(random.SystemRandom().getrandbits(256))
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def random_uuid() -> UUID:
-    """A version-4 UUID; cheaper than uuid.uuid4() on the commit hot path."""
-    bits = _rand.getrandbits(128)
-    bits = (bits & ~(0xF000 << 64)) | (0x4000 << 64)
-    bits = (bits & ~(0xC000 << 48)) | (0x8000 << 48)
-    return UUID(int=bits)
+    """A random version-4 UUID."""
+    return UUID(int=(_rand.getrandbits(128) & _V4_CLEAR) | _V4_SET)
 
 
 def _never_owner(name: str) -> bool:
