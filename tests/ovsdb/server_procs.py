@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -60,6 +61,20 @@ class ServerProc:
         raise AssertionError("no 'listening on port' line in the log")
 
 
+def _accepts(sock: Path) -> bool:
+    """Whether a server listens on `sock` (the file exists before listen())."""
+    if not sock.exists():
+        return False
+    probe = socket.socket(socket.AF_UNIX)
+    try:
+        probe.connect(str(sock))
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
 def create_db(db: Path, schema: str | Path) -> None:
     subprocess.run(["ovsdb-tool", "create", str(db), str(schema)], check=True)
 
@@ -82,7 +97,7 @@ def start(kind: str, workdir: Path, db: Path, extra: list[str] | None = None,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     server = ServerProc(proc, sock, db, ctl, log)
     deadline = time.time() + 20
-    while not sock.exists():
+    while not _accepts(sock):
         if proc.poll() is not None:
             err = proc.stderr.read().decode() if proc.stderr else ""
             raise AssertionError(f"{kind} ovsdb-server exited: {err}")
