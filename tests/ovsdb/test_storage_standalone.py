@@ -395,3 +395,18 @@ def test_kill_9_during_appends_keeps_every_acknowledged_record(tmp_path: Path) -
         dates = [r.json["_date"] for r in storage.take_replay()]
     assert dates == list(range(len(dates)))
     assert len(dates) >= acknowledged + 1
+
+
+def test_online_snapshot_looks_like_ovsdb_server_s(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    shutil.copy(DATA / "ovs-written.db", db)
+    with StandaloneStorage.open(str(db)) as storage:
+        database = replay.load(storage)
+        snapshot = replay.online_snapshot(database, 1_796_231_819_664)
+        storage.compact(snapshot)
+    record = scan_records(db.read_bytes()).records[1].json
+    assert record["_comment"] == "compacting database online"
+    assert record["_date"] == 1_796_231_819_664
+    assert record["_is_diff"] is True
+    with StandaloneStorage.open(str(db)) as storage:
+        assert _rows(replay.load(storage)) == _rows(database)

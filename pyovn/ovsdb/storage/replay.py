@@ -46,6 +46,16 @@ def load(storage: StandaloneStorage) -> Database:
     return db
 
 
+ONLINE_COMPACTION_COMMENT = "compacting database online"
+
+
+def online_snapshot(db: Database, date_ms: int) -> dict[str, Any]:
+    """The snapshot record a server compacts to, as ovsdb-server 3.1 writes it."""
+    record = snapshot_record(db, date_ms, ONLINE_COMPACTION_COMMENT)
+    record["_is_diff"] = True
+    return record
+
+
 def convert(db: Database, schema: DatabaseSchema) -> Database:
     """``db``'s data under ``schema``, as ``ovsdb-tool convert`` does.
 
