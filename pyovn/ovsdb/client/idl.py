@@ -130,6 +130,11 @@ class Idl:
             except asyncio.CancelledError:
                 pass
 
+    def force_reconnect(self) -> None:
+        """Drop the current connection; the IDL reconnects and resyncs at once."""
+        if self._client is not None:
+            self._client.conn.close()
+
     @property
     def connected(self) -> bool:
         """True while a connection is up and the replica is in sync with it."""
@@ -270,8 +275,12 @@ class Idl:
         """Take lock ``name`` from whoever holds it (they get "stolen")."""
         if self.lock_name not in (None, name):
             raise ClientError(f"already using lock {self.lock_name}; unlock it first")
+        client = self._require_client()
+        if self.lock_name == name:
+            # the server wants a pending request withdrawn before a steal
+            await client.call("unlock", [name])
         self.lock_name = name
-        reply = await self._require_client().call("steal", [name])
+        reply = await client.call("steal", [name])
         if not (isinstance(reply, dict) and reply.get("locked") is True):
             raise ConnectionLost(f"malformed steal reply {reply!r}")
         self._set_has_lock(True)
