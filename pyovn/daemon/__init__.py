@@ -70,7 +70,9 @@ line work during start-up, but keep absolute paths for later use.
     where ``handler(args: list[str]) -> str`` (or an async function returning
     str) and raises ``UnixctlError(message)`` to make ``ovs-appctl`` print the
     message and exit 2; ``add_memory_reporter(fn)`` where ``fn() -> dict[str,
-    int]`` feeds ``memory/show``.
+    int]`` feeds ``memory/show``. For unit tests of a daemon's commands:
+    ``d = Daemon.standalone("ovsdb-server")`` (no files, no socket) and
+    ``await d.run_command("ovsdb-server/list-dbs")``.
 
 Built-in unixctl commands: ``exit``, ``version``, ``list-commands`` (also
 ``help``), ``vlog/list``, ``vlog/set SPEC...``, ``vlog/reopen``,

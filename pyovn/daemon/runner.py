@@ -56,6 +56,17 @@ class Daemon:
         self.is_ready = False
         _register_builtins(self)
 
+    @classmethod
+    def standalone(cls, name: str) -> Daemon:
+        """A Daemon with no files, socket or detaching: for unit tests of a
+        daemon's commands (``await d.run_command("x/y", "arg")``)."""
+        no_files = DaemonPaths(None, None, None)
+        return cls(DaemonOptions(name=name), no_files, Vlog(name), foreground())
+
+    async def run_command(self, name: str, *args: str) -> str:
+        """Run a unixctl command as ovs-appctl would; raises UnixctlError."""
+        return await self.commands.dispatch(name, args)
+
     # -- for serve -----------------------------------------------------
     def ready(self) -> None:
         """Declare that the daemon serves: a ``--detach`` parent exits 0.

@@ -140,3 +140,24 @@ def test_server_replaces_leftover_socket_file(tmp_path: Path) -> None:
             await server.close()
 
     assert '"result": ""' in asyncio.run(scenario())
+
+
+def test_standalone_daemon_runs_builtin_and_registered_commands() -> None:
+    from pyovn.daemon import Daemon
+
+    async def scenario() -> list[str]:
+        d = Daemon.standalone("ovn-northd")
+        d.register_command("northd/echo", lambda args: ",".join(args), "A...", 1, 5)
+        d.add_memory_reporter(lambda: {"lflows": 3})
+        out = [
+            await d.run_command("version"),
+            await d.run_command("northd/echo", "a", "b"),
+            await d.run_command("memory/show"),
+            await d.run_command("exit"),
+        ]
+        assert d.exiting
+        with pytest.raises(UnixctlError, match="requires at least 1 arguments"):
+            await d.run_command("northd/echo")
+        return out
+
+    assert asyncio.run(scenario()) == ["ovn-northd (pyovn) 0.1.0", "a,b", "lflows:3", ""]
