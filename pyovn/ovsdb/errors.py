@@ -49,6 +49,8 @@ class OvsdbError(Exception):
         self.details = details
         self.syntax = syntax
         self.has_syntax = has_syntax or syntax is not None
+        # Raised by MemberParser: in OVS such errors win over any other.
+        self.from_parser = False
 
     def to_json(self) -> dict[str, Any]:
         obj: dict[str, Any] = {"error": self.tag}
@@ -117,7 +119,9 @@ class MemberParser:
         self.used: set[str] = set()
 
     def error(self, message: str) -> OvsdbError:
-        return syntax_error(self.obj, f"Parsing {self.name} failed: {message}")
+        err = syntax_error(self.obj, f"Parsing {self.name} failed: {message}")
+        err.from_parser = True
+        return err
 
     def get(self, member: str, kinds: tuple[str, ...], optional: bool = False) -> Any:
         if member not in self.obj:
@@ -132,6 +136,7 @@ class MemberParser:
         raise self.error(f"Type mismatch for member '{member}'.")
 
     def finish(self) -> None:
+        """Raise if the object has members nobody asked for."""
         if len(self.used) == len(self.obj):
             return
         unused = [k for k in self.obj if k not in self.used]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pyovn.ovsdb.data import Datum
-from pyovn.ovsdb.errors import MemberParser, is_id, syntax_error
+from pyovn.ovsdb.errors import MemberParser, OvsdbError, is_id, syntax_error
 from pyovn.ovsdb.types import UNLIMITED, AtomicType, BaseType, Type
 
 UUID_TYPE = Type(BaseType(AtomicType.UUID))
@@ -97,6 +97,9 @@ class TableSchema:
     persistent_columns: tuple[str, ...] = field(init=False, compare=False, repr=False)
     strong_refs: tuple[RefSpec, ...] = field(init=False, compare=False, repr=False)
     weak_refs: tuple[RefSpec, ...] = field(init=False, compare=False, repr=False)
+    # Columns whose one-element default breaks their own constraints (an
+    # insert must then set them).
+    unsatisfied_defaults: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         user = tuple(n for n in self.columns if not n.startswith("_"))
@@ -112,6 +115,8 @@ class TableSchema:
                  tuple(n for n in user if not self.columns[n].ephemeral))
         setattr_(self, "strong_refs", _ref_specs(self.columns, user, "strong"))
         setattr_(self, "weak_refs", _ref_specs(self.columns, user, "weak"))
+        setattr_(self, "unsatisfied_defaults", tuple(
+            n for n in user if _default_violates(self.columns[n].type)))
 
     @classmethod
     def from_json(cls, name: str, j: Any) -> TableSchema:
@@ -144,6 +149,17 @@ class TableSchema:
         if self.indexes:
             obj["indexes"] = [list(i) for i in self.indexes]
         return obj
+
+
+def _default_violates(type_: Type) -> bool:
+    default = Datum.default(type_)
+    if len(default.keys) != 1:
+        return False
+    try:
+        default.check_constraints(type_)
+    except OvsdbError:
+        return True
+    return False
 
 
 def _check_name(name: str, j: Any) -> None:

@@ -173,11 +173,16 @@ def execute(db: Database, ops: Any, ctx: TxnContext | None = None) -> TxnOutcome
 
 def _run_op(txn: _Txn, op: Any, i: int, n: int) -> Any:
     parser = MemberParser(op, f"ovsdb operation {i + 1} of {n}")
-    name = parser.get("op", ("string",))
+    name = parser.get("op", ("id",))
     handler = _OPS.get(name)
     if handler is None:
         raise parser.error(f'No operation "{name}"')
-    result = handler(txn, parser)
+    try:
+        result = handler(txn, parser)
+    except OvsdbError as e:
+        if not e.from_parser:
+            parser.finish()  # an unknown member is reported instead, as OVS does
+        raise
     parser.finish()
     return result
 
@@ -221,6 +226,9 @@ def _op_insert(txn: _Txn, parser: MemberParser) -> Any:
         row_uuid = txn.ctx.new_uuid()
     columns = dict(table.defaults)
     columns.update(_parse_row(txn, table, row_json))
+    for name in table.unsatisfied_defaults:
+        if name not in row_json:
+            columns[name].check_constraints(table.columns[name].type)
     txn.set(table.name, row_uuid, Row(row_uuid, row_uuid, columns))
     return {"uuid": ["uuid", str(row_uuid)]}
 
@@ -262,9 +270,29 @@ def _op_select(txn: _Txn, parser: MemberParser) -> Any:
     table = _table(txn, parser)
     where_json = parser.get("where", ("array",))
     columns_json = parser.get("columns", ("array",), optional=True)
+    sort_json = parser.get("sort", ("array",), optional=True)
     where = parse_where(table, where_json, txn.symtab)
     columns = _parse_columns(table, columns_json)
-    return {"rows": [r.to_json(table, columns) for r in txn.query(table.name, where)]}
+    sort = _parse_columns(table, sort_json) if sort_json is not None else ()
+    rows = txn.query(table.name, where)
+    if "_uuid" not in columns:
+        # Without _uuid rows may coincide; select returns each distinct one once.
+        seen: set[tuple[Datum, ...]] = set()
+        distinct = []
+        for r in rows:
+            key = tuple(r[c] for c in columns)
+            if key not in seen:
+                seen.add(key)
+                distinct.append(r)
+        rows = distinct
+    if sort:
+        rows.sort(key=lambda r: tuple(_datum_order(r[c]) for c in sort))
+    return {"rows": [r.to_json(table, columns) for r in rows]}
+
+
+def _datum_order(d: Datum) -> tuple[Any, ...]:
+    """OVS's ovsdb_datum_compare_3way: by size, then keys, then values."""
+    return (len(d.keys), d.keys, d.values or ())
 
 
 def _op_update(txn: _Txn, parser: MemberParser) -> Any:
@@ -289,8 +317,8 @@ def _op_mutate(txn: _Txn, parser: MemberParser) -> Any:
     table = _table(txn, parser)
     where_json = parser.get("where", ("array",))
     mutations_json = parser.get("mutations", ("array",))
-    where = parse_where(table, where_json, txn.symtab)
     mutations = [parse_mutation(table, m, txn.symtab) for m in mutations_json]
+    where = parse_where(table, where_json, txn.symtab)
     rows = txn.query(table.name, where)
     for row in rows:
         columns = dict(row.columns)
@@ -301,8 +329,9 @@ def _op_mutate(txn: _Txn, parser: MemberParser) -> Any:
 
 
 def _op_delete(txn: _Txn, parser: MemberParser) -> Any:
+    where_json = parser.get("where", ("array",))
     table = _table(txn, parser)
-    where = parse_where(table, parser.get("where", ("array",)), txn.symtab)
+    where = parse_where(table, where_json, txn.symtab)
     rows = txn.query(table.name, where)
     for row in rows:
         txn.set(table.name, row.uuid, None)
@@ -310,16 +339,18 @@ def _op_delete(txn: _Txn, parser: MemberParser) -> Any:
 
 
 def _op_wait(txn: _Txn, parser: MemberParser) -> Any:
-    table = _table(txn, parser)
+    timeout = parser.get("timeout", ("integer",), optional=True)
     where_json = parser.get("where", ("array",))
     columns_json = parser.get("columns", ("array",), optional=True)
-    timeout = parser.get("timeout", ("integer",), optional=True)
     until = parser.get("until", ("string",))
     rows_json = parser.get("rows", ("array",))
-    if until not in ("==", "!="):
-        raise syntax_error(until, '"until" must be "==" or "!="')
+    table = _table(txn, parser)
     where = parse_where(table, where_json, txn.symtab)
     columns = _parse_columns(table, columns_json)
+    if timeout is not None and timeout < 0:
+        raise syntax_error(timeout, "timeout must be nonnegative")
+    if until not in ("==", "!="):
+        raise syntax_error(until, '"until" must be "==" or "!="')
     expected = {_project_json(txn, table, rj, columns) for rj in rows_json}
     actual = {tuple(r[c] for c in columns) for r in txn.query(table.name, where)}
     if (until == "==") == (expected == actual):
@@ -366,7 +397,7 @@ def _op_comment(txn: _Txn, parser: MemberParser) -> Any:
 
 
 def _op_assert(txn: _Txn, parser: MemberParser) -> Any:
-    lock = parser.get("lock", ("string",))
+    lock = parser.get("lock", ("id",))
     if not txn.ctx.owns_lock(lock):
         raise OvsdbError("not owner", f"Asserted lock {lock} not held.")
     return {}

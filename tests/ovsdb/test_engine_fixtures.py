@@ -45,6 +45,10 @@ TEST_SCHEMA: dict[str, Any] = {
             "imm": {"type": "string", "mutable": False},
             "eph": {"type": "integer", "ephemeral": True},
             "big": {"type": "integer"},
+            "oi": {"type": {"key": "integer", "min": 0, "max": 1}},
+            "rr": {"type": {"key": {"type": "real", "minReal": -1.5, "maxReal": 2.5},
+                            "min": 0, "max": "unlimited"}},
+            "um": {"type": {"key": "uuid", "value": "boolean", "min": 0, "max": "unlimited"}},
         }},
         "B": {"columns": {
             "x": {"type": "integer"},
@@ -53,6 +57,11 @@ TEST_SCHEMA: dict[str, Any] = {
         "C": {"isRoot": True, "maxRows": 2, "columns": {"x": {"type": "integer"}}},
         "D": {"isRoot": True, "columns": {
             "need": {"type": {"key": {"type": "uuid", "refTable": "C", "refType": "weak"}}},
+        }},
+        "E": {"isRoot": True, "columns": {
+            "e": {"type": {"key": {"type": "string", "enum": ["set", ["x", "y"]]}}},
+            "n": {"type": {"key": {"type": "integer", "minInteger": 1}}},
+            "o": {"type": "integer"},
         }},
     },
 }
