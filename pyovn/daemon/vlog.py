@@ -158,7 +158,10 @@ class Vlog:
     def _sync_logger_levels(self) -> None:
         # pyovn loggers get exactly what their module needs (new ones through
         # _VlogLogger); others inherit the root level, the most verbose any
-        # module wants, and the handler filters the rest.
+        # module wants, and the handler filters the rest. Until install()
+        # the process's loggers are not ours to touch.
+        if self._saved is None:
+            return
         logging.getLogger().setLevel(self.levels.most_verbose().python_level)
         for logger in _pyovn_loggers():
             logger.setLevel(self.module_python_level(module_of(logger.name)))

@@ -186,3 +186,17 @@ def test_python_warnings_are_logged(vlog: Vlog, console: io.StringIO) -> None:
         warnings.warn("careful now", UserWarning, stacklevel=1)
     assert "|warnings|WARN|" in console.getvalue()
     assert "careful now" in console.getvalue()
+
+
+def test_set_before_install_leaves_loggers_alone(console: io.StringIO) -> None:
+    root = logging.getLogger()
+    level = root.level
+    v = Vlog("p", console=console)
+    v.set("")
+    assert root.level == level
+    v.install()
+    try:
+        assert root.level == logging.DEBUG  # applied on install
+    finally:
+        v.uninstall()
+    assert root.level == level
