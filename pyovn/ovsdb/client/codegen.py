@@ -69,7 +69,8 @@ def _class_lines(table: TableSchema) -> list[str]:
     out = [f"class {class_name(table.name)}(Row):",
            f'    """A row of {table.name}."""',
            "",
-           f"    __slots__ = ({''.join(repr(c) + ', ' for c in columns).rstrip()})",
+           "    __slots__ = ()",
+           f"    _fields = ({''.join(repr(c) + ', ' for c in columns).rstrip()})",
            f'    _table = "{table.name}"']
     for column in columns:
         annotation = python_type(table.columns[column].type)

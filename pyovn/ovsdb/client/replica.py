@@ -32,14 +32,19 @@ from pyovn.ovsdb.client.rows import (
     Row,
     converter,
     diff_applier,
+    parse_uuid,
     row_class,
-    safe,
 )
+from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.schema import DatabaseSchema, TableSchema
 
 
 class ReplicaError(ValueError):
     """A monitor update from the server could not be applied."""
+
+
+# what a converter raises on input that does not fit (BadValue is a ValueError)
+_PARSE_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError, OvsdbError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,18 +71,22 @@ class TableReplica:
         self.schema = schema
         self.columns = columns
         self.row_cls = cls or row_class(schema, columns)
-        if cls is not None and not set(columns) <= set(cls._columns):
-            missing = sorted(set(columns) - set(cls._columns))
+        if cls is not None and not set(columns) <= set(cls._fields):
+            missing = sorted(set(columns) - set(cls._fields))
             raise ValueError(f"{cls.__name__} lacks monitored columns {missing}")
+        index = self.row_cls._index
         types = {c: schema.columns[c].type for c in columns}
-        self._convs: dict[str, Converter] = {c: safe(converter(t)) for c, t in types.items()}
-        self._appliers: dict[str, DiffApplier] = {
-            c: diff_applier(t, self._convs[c]) for c, t in types.items()}
-        defaults = {c: schema.defaults[c].to_python(t) for c, t in types.items()}
-        self._defaults = {c: MappingProxyType(v) if isinstance(v, dict) else v
-                          for c, v in defaults.items()}
-        # the row class may declare columns we do not monitor: those stay None
-        self._order = self.row_cls._columns
+        convs = {c: converter(t) for c, t in types.items()}
+        # column name -> (position in the row tuple, converter, diff applier)
+        self._columns: dict[str, tuple[int, Converter, DiffApplier]] = {
+            c: (index[c], convs[c], diff_applier(t, convs[c])) for c, t in types.items()}
+        # a new row starts as the defaults; columns of the row class that are
+        # not monitored stay None
+        template: list[Any] = [None] * (len(self.row_cls._fields) + 1)
+        for c, t in types.items():
+            value = schema.defaults[c].to_python(t)
+            template[index[c]] = MappingProxyType(value) if isinstance(value, dict) else value
+        self._template = template
         self.rows: dict[uuid.UUID, Row] = {}
         self._tracked: dict[uuid.UUID, list[Row | None]] = {}
 
@@ -103,26 +112,27 @@ class TableReplica:
     def _full_row(self, row_uuid: uuid.UUID, j: Any) -> Row:
         if type(j) is not dict:
             raise ReplicaError(f"{self.name}: row {row_uuid} is not an object: {j!r}")
-        convs = self._convs
-        values = dict(self._defaults)
+        values = self._template.copy()
+        values[0] = row_uuid
+        columns = self._columns
         for column, value in j.items():
-            conv = convs.get(column)
-            if conv is not None:  # columns we did not ask for are ignored
-                values[column] = conv(value)
-        return self.row_cls._make(row_uuid, (values.get(c) for c in self._order))
+            entry = columns.get(column)
+            if entry is not None:  # columns we did not ask for are ignored
+                values[entry[0]] = entry[1](value)
+        return tuple.__new__(self.row_cls, values)
 
     def _modified_row(self, old: Row, j: Any, diff: bool) -> Row:
         if type(j) is not dict:
             raise ReplicaError(f"{self.name}: modify of {old.uuid} is not an object")
-        changes: dict[str, Any] = {}
+        values = list(old)
+        columns = self._columns
         for column, value in j.items():
-            if column not in self._convs:
+            entry = columns.get(column)
+            if entry is None:
                 continue
-            if diff:
-                changes[column] = self._appliers[column](getattr(old, column), value)
-            else:
-                changes[column] = self._convs[column](value)
-        return old._replace(changes)
+            at = entry[0]
+            values[at] = entry[2](values[at], value) if diff else entry[1](value)
+        return tuple.__new__(self.row_cls, values)
 
     # -- applying
 
@@ -217,7 +227,7 @@ class Replica:
         try:
             for table, row_uuid, j in self._entries(updates):
                 table.apply_row_update(row_uuid, j, version)
-        except (ValueError, TypeError, AttributeError) as exc:  # BadValue is a ValueError
+        except _PARSE_ERRORS as exc:
             raise ReplicaError(str(exc)) from exc
         finally:
             self.seqno += 1
@@ -229,7 +239,7 @@ class Replica:
         try:
             for table, row_uuid, j in self._entries(updates):
                 fresh[table.name].apply_row_update(row_uuid, j, version)
-        except (ValueError, TypeError, AttributeError) as exc:
+        except _PARSE_ERRORS as exc:
             raise ReplicaError(str(exc)) from exc
         for name, table in self.tables.items():
             table.replace_all(fresh[name].rows)
@@ -243,7 +253,7 @@ class Replica:
             if table is None or type(rows) is not dict:
                 raise ReplicaError(f"update for unmonitored or bad table {name!r}")
             for uuid_text, j in rows.items():
-                yield table, uuid.UUID(uuid_text), j
+                yield table, parse_uuid(uuid_text), j
 
     def changes(self) -> dict[str, TableChanges]:
         """Every table's changes since the last clear (tables without any omitted)."""

@@ -22,84 +22,94 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
-from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.schema import TableSchema
-from pyovn.ovsdb.types import Type
+from pyovn.ovsdb.types import AtomicType, BaseType, Type
 
-_MISSING = object()
+try:  # namedtuple's C attribute getter; a property is the portable fallback
+    from collections import _tuplegetter  # type: ignore[attr-defined]
+
+    def _getter(index: int, name: str) -> Any:
+        return _tuplegetter(index, f"column {name}")
+except ImportError:  # pragma: no cover
+    from operator import itemgetter
+
+    def _getter(index: int, name: str) -> Any:
+        return property(itemgetter(index), doc=f"column {name}")
 Converter = Callable[[Any], Any]
 DiffApplier = Callable[[Any, Any], Any]
 
 
-class Row:
-    """One row of a replica: ``uuid`` plus one slot per monitored column."""
+class Row(tuple):  # type: ignore[type-arg]
+    """One row of a replica: ``uuid`` plus one attribute per column.
 
-    __slots__ = ("uuid",)
+    A row is a tuple ``(uuid, column values...)`` with named read-only
+    attributes (as namedtuple does): building one is a single C call and it
+    cannot be modified.  Subclasses list their columns in ``_fields``.
+    """
+
+    __slots__ = ()
     _table: ClassVar[str] = ""
-    _columns: ClassVar[tuple[str, ...]] = ()
-    _setters: ClassVar[tuple[Callable[[Any, Any], None], ...]] = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _index: ClassVar[dict[str, int]] = {}
     uuid: UUID
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        slots = cls.__dict__.get("__slots__", ())
-        columns = (slots,) if isinstance(slots, str) else tuple(slots)
-        if "uuid" in columns:
+        fields = tuple(cls.__dict__.get("_fields", ()))
+        if "uuid" in fields:
             raise TypeError(f"{cls.__name__}: a column named 'uuid' clashes with Row.uuid")
-        cls._columns = columns
-        cls._setters = tuple(cls.__dict__[c].__set__ for c in columns)
+        cls._fields = fields
+        cls._index = {name: i + 1 for i, name in enumerate(fields)}
+        for name, i in cls._index.items():
+            setattr(cls, name, _getter(i, name))
 
     @classmethod
     def _make(cls, row_uuid: UUID, values: Iterable[Any]) -> Row:
-        """A row from values in ``_columns`` order (the replica's fast path)."""
-        row = object.__new__(cls)
-        object.__setattr__(row, "uuid", row_uuid)
-        for setter, value in zip(cls._setters, values, strict=True):
-            setter(row, value)
-        return row
+        """A row from values in ``_fields`` order."""
+        return tuple.__new__(cls, (row_uuid, *values))
 
     def _replace(self, changes: Mapping[str, Any]) -> Row:
-        """A copy with some columns changed (the replica applies modifies with it)."""
-        cls = type(self)
-        return cls._make(self.uuid, (changes[c] if c in changes else getattr(self, c, None)
-                                     for c in cls._columns))
+        """A copy with some columns changed."""
+        values = list(self)
+        index = self._index
+        for name, value in changes.items():
+            values[index[name]] = value
+        return tuple.__new__(type(self), values)
 
     def _get(self, column: str) -> Any:
         """A column's value by name (for generic code; typed code uses attributes)."""
-        return getattr(self, column)
+        return self[self._index[column]]
 
     def _asdict(self) -> dict[str, Any]:
-        return {c: getattr(self, c, None) for c in self._columns}
+        return dict(zip(self._fields, self[1:], strict=True))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} rows are immutable; "
                              f"write with txn.update(row, {name}=...)")
 
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} rows are immutable")
-
     def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        assert isinstance(other, Row)
-        return self.uuid == other.uuid and all(
-            getattr(self, c, _MISSING) == getattr(other, c, _MISSING) for c in self._columns)
+        return type(other) is type(self) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
 
     def __hash__(self) -> int:
-        return hash(self.uuid)
+        return hash(self[0])
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{c}={getattr(self, c, '?')!r}" for c in self._columns)
-        return f"{type(self).__name__}(uuid={self.uuid}, {fields})"
+        fields = ", ".join(f"{c}={v!r}" for c, v in zip(self._fields, self[1:], strict=True))
+        return f"{type(self).__name__}(uuid={self[0]}, {fields})"
+
+
+Row.uuid = _getter(0, "uuid")  # type: ignore[assignment]
 
 
 def row_class(table: TableSchema, columns: Iterable[str] | None = None) -> type[Row]:
     """A Row subclass for ``table`` with the given (default: all user) columns."""
     names = tuple(columns) if columns is not None else table.user_columns
-    name = table.name if table.name.isidentifier() else "Row"
-    return type(name, (Row,), {"__slots__": names, "_table": table.name})
+    return type(table.name, (Row,), {"__slots__": (), "_fields": names, "_table": table.name})
 
 
 class BadValue(ValueError):
@@ -108,11 +118,40 @@ class BadValue(ValueError):
 
 # ------------------------------------------------------------ JSON -> Python
 
+_new = object.__new__
+_set = object.__setattr__
+_SAFE_UNKNOWN = SafeUUID.unknown
+
+
+def parse_uuid(text: Any) -> UUID:
+    """A UUID from its 36-character text form, without uuid.UUID's slow checks."""
+    if (type(text) is not str or len(text) != 36 or text[8] != "-" or text[13] != "-"
+            or text[18] != "-" or text[23] != "-"):
+        raise BadValue(f"bad UUID {text!r}")
+    hex_digits = text.replace("-", "")
+    if not (hex_digits.isascii() and hex_digits.isalnum()):
+        raise BadValue(f"bad UUID {text!r}")
+    u = _new(UUID)
+    _set(u, "int", int(hex_digits, 16))
+    _set(u, "is_safe", _SAFE_UNKNOWN)
+    return u
+
+
+def _uuid_atom(j: Any, symtab: Any) -> UUID:
+    if type(j) is not list or len(j) != 2 or j[0] != "uuid":
+        raise BadValue(f'expected ["uuid", <string>], got {j!r}')
+    return parse_uuid(j[1])
+
+
+def _atom_parser(base: BaseType) -> Callable[[Any, Any], Any]:
+    return _uuid_atom if base.type is AtomicType.UUID else base.parse_atom
+
+
 def converter(type_: Type) -> Converter:
     """A function turning a column's JSON value into its Python value."""
-    kp = type_.key.parse_atom
+    kp = _atom_parser(type_.key)
     if type_.value is not None:
-        vp = type_.value.parse_atom
+        vp = _atom_parser(type_.value)
 
         def conv_map(j: Any) -> Any:
             pairs = _members(j, "map")
@@ -161,16 +200,6 @@ def _members(j: Any, kind: str) -> list[Any]:
     if type(j) is not list or len(j) != 2 or j[0] != kind or type(j[1]) is not list:
         raise BadValue(f'expected ["{kind}", [...]], got {j!r}')
     return j[1]
-
-
-def safe(conv: Converter) -> Converter:
-    """Wrap a converter so any parse failure is a BadValue."""
-    def wrapped(j: Any) -> Any:
-        try:
-            return conv(j)
-        except (OvsdbError, TypeError, IndexError, ValueError) as exc:
-            raise BadValue(str(exc)) from None
-    return wrapped
 
 
 # ------------------------------------------------------------ Python -> JSON
