@@ -49,7 +49,7 @@ def test_create_then_reopen(tmp_path: Path) -> None:
         assert [r.json for r in replay] == [txn(i) for i in range(3)]
         assert storage.take_replay() == []
         assert storage.n_records == 4
-        assert storage.last_record == replay[-1]
+        assert storage.last_sha1 == replay[-1].sha1
         assert storage.size == db.stat().st_size
 
 
@@ -151,7 +151,7 @@ def test_schema_only_file(tmp_path: Path) -> None:
     make_db(db, 0)
     with StandaloneStorage.open(str(db)) as storage:
         assert storage.take_replay() == []
-        assert storage.last_record is None
+        assert storage.last_sha1 is None
         assert storage.n_records == 1
 
 
@@ -176,6 +176,9 @@ def test_discard_from_truncates_unapplicable_records(tmp_path: Path) -> None:
     with StandaloneStorage.open(str(db)) as storage:
         replay = storage.take_replay()
         storage.discard_from(replay[1], "record does not apply")
+        assert storage.last_sha1 == replay[0].sha1
+        assert storage.n_records == 2
+        assert storage.size == offsets[1]
         storage.append(txn(9))
     assert [r.json for r in scan_records(db.read_bytes()).records[1:]] == [txn(0), txn(9)]
     assert offsets[1] < db.stat().st_size

@@ -218,8 +218,12 @@ def test_query_results_match_ovs(
 
 
 def _without_versions(value: Any) -> Any:
+    """Results without _version, rows sorted (OVS returns them in hash order)."""
     if isinstance(value, dict):
-        return {k: _without_versions(v) for k, v in value.items() if k != "_version"}
+        out = {k: _without_versions(v) for k, v in value.items() if k != "_version"}
+        if isinstance(out.get("rows"), list):
+            out["rows"].sort(key=lambda row: json.dumps(row, sort_keys=True))
+        return out
     if isinstance(value, list):
         return [_without_versions(v) for v in value]
     return value

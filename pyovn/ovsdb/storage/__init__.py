@@ -18,9 +18,9 @@ its committed transactions survive a restart.  The interface is a log:
 * ``compact(snapshot)`` replaces the whole log by the schema and one record
   holding every row (``replay.snapshot_record``), and ``compaction_due()``
   applies ovsdb-server's rule for when to do it (``compaction``).
-* ``last_record`` is the last record written or replayed; its ``sha1`` names
-  the database state it produced (``record_txn_id`` turns it into a stable
-  transaction id that survives restarts).
+* ``last_sha1`` is the SHA-1 of the last record written or replayed (and
+  kept); it names the database state that record produced, and
+  ``record_txn_id`` turns it into a transaction id that survives restarts.
 
 Anything with that shape can replace the standalone file, a Raft log or an
 etcd key range, without touching transactions, monitors or the protocol:
@@ -80,7 +80,7 @@ class Storage(Protocol):
 
     path: str
     schema_json: dict[str, Any]
-    last_record: LogRecord | None
+    last_sha1: str | None
 
     def take_replay(self) -> list[LogRecord]: ...
 
@@ -100,6 +100,10 @@ class Storage(Protocol):
     def read_only(self) -> bool: ...
 
     def close(self) -> None: ...
+
+
+def _standalone_is_a_storage(storage: StandaloneStorage) -> Storage:
+    return storage  # mypy checks that StandaloneStorage implements the seam
 
 
 __all__ = [

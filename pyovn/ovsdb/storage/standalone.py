@@ -6,6 +6,7 @@ This is the I/O shell around ``records`` (framing) and ``compaction``
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import random
@@ -93,13 +94,16 @@ class StandaloneStorage:
         self._fd: int | None = fd
         self._lock = lock
         self._replay: list[LogRecord] | None = replay
+        # (offset, sha1) of each replayed record, so discard_from can find
+        # what remains without keeping the records' JSON alive.
+        self._replayed = [(r.offset, r.sha1) for r in replay]
         self._size = size
         self._base_size = base_size
         self._records = len(replay)  # transaction records since the base
         self._n_records = len(replay) + 1  # every record in the file, schema included
         self._clock = clock
         self._window = next_window(clock(), random.random(), policy=policy)
-        self.last_record: LogRecord | None = replay[-1] if replay else None
+        self.last_sha1: str | None = replay[-1].sha1 if replay else None
 
     # ---- construction -------------------------------------------------
 
@@ -209,6 +213,12 @@ class StandaloneStorage:
         if self._lock is not None:
             self._truncate(record.offset)
         self._size = record.offset
+        kept = bisect.bisect_left(self._replayed, (record.offset, ""))
+        dropped = len(self._replayed) - kept
+        del self._replayed[kept:]
+        self._records -= dropped
+        self._n_records -= dropped
+        self.last_sha1 = self._replayed[-1][1] if self._replayed else None
 
     def _truncate(self, offset: int) -> None:
         fd = self._require_fd()
@@ -239,7 +249,7 @@ class StandaloneStorage:
         self._records += 1
         self._n_records += 1
         written = LogRecord(offset, self._size, digest, record)
-        self.last_record = written
+        self.last_sha1 = digest
         if durable:
             self.sync()
         return written
@@ -283,7 +293,8 @@ class StandaloneStorage:
         self._size = self._base_size = size
         self._records = 0
         self._n_records = 2 if snapshot is not None else 1
-        self.last_record = last
+        self._replayed = []
+        self.last_sha1 = last.sha1 if last is not None else None
         self._window = next_window(self._clock(), random.random(), policy=self.policy)
 
     # ---- state --------------------------------------------------------
