@@ -413,3 +413,34 @@ def test_online_snapshot_looks_like_ovsdb_server_s(tmp_path: Path) -> None:
     assert record["_is_diff"] is True
     with StandaloneStorage.open(str(db)) as storage:
         assert _rows(replay.load(storage)) == _rows(database)
+
+
+def test_group_commit_reports_fsync_failure_to_every_waiter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "a.db"
+    make_db(db, 0)
+    storage = StandaloneStorage.open(str(db))
+    real_sync = storage.sync
+    failures = [StorageIOError(str(db), "fsync failed (Input/output error)")]
+
+    def flaky_sync() -> None:
+        if failures:
+            raise failures.pop()
+        real_sync()
+
+    monkeypatch.setattr(storage, "sync", flaky_sync)
+
+    async def run() -> list[object]:
+        group = GroupCommit(storage)
+        outcomes = await asyncio.gather(
+            *(group.append(txn(i)) for i in range(3)), return_exceptions=True
+        )
+        # The next round succeeds and covers what the failed round did not.
+        await group.append(txn(3))
+        await group.close()
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    assert all(isinstance(o, StorageIOError) for o in outcomes)
+    assert len(scan_records(db.read_bytes()).records) == 5
