@@ -24,8 +24,11 @@ from pyovn.ovsdb.client import (
     ReferentialIntegrityViolation,
     Row,
     ServerError,
+    Timeout,
     TryAgain,
+    generate_row_classes,
 )
+from pyovn.ovsdb.schema import DatabaseSchema
 
 pytestmark = pytest.mark.integration
 NB_SCHEMA = "/usr/share/ovn/ovn-nb.ovsschema"
@@ -356,4 +359,41 @@ def test_missing_database_is_raised(nb: Server) -> None:
         with pytest.raises(Exception, match="NoSuchDb"):
             await idl.wait_ready(timeout=10)
         await idl.close()
+    run(body())
+
+
+def test_generated_row_classes_and_tcp_remote_with_probe(nb: Server) -> None:
+    nb.stop()
+    nb.proc = server_procs.start(nb.kind, nb.dir, nb.db, extra=["--remote=ptcp:0:127.0.0.1"])
+    port = nb.proc.tcp_port()
+    nb.transact(ls_insert("typed"))
+    namespace: dict[str, Any] = {}
+    schema = DatabaseSchema.from_json(json.loads(Path(NB_SCHEMA).read_text()))
+    exec(compile(generate_row_classes(schema), "nb_rows", "exec"), namespace)
+    logical_switch = namespace["LogicalSwitch"]
+
+    async def body() -> None:
+        idl = Idl(f"tcp:127.0.0.1:{port}", DB, tables={"Logical_Switch": ["name", "ports"]},
+                  row_classes=namespace["ROW_CLASSES"], probe_interval=0.1)
+        async with idl:
+            switches = idl.rows(logical_switch)
+            row, = switches
+            assert type(row) is logical_switch and row.name == "typed" and row.ports == set()
+            await asyncio.sleep(0.5)  # idle for several probe intervals: still connected
+            assert idl.connected and idl.connections == 1
+    run(body())
+
+
+def test_user_wait_that_fails_raises_timeout(nb: Server) -> None:
+    nb.transact(ls_insert("a"))
+
+    async def body() -> None:
+        async with idl_for(nb) as idl:
+            txn = idl.transaction()
+            txn.wait("Logical_Switch", [["name", "==", "a"]], ["name"], [{"name": "b"}],
+                     timeout=0)
+            txn.insert("Logical_Switch", name="never")
+            with pytest.raises(Timeout):
+                await txn.commit()
+            assert set(by_name(idl)) == {"a"}
     run(body())

@@ -18,6 +18,7 @@ from pyovn.ovsdb.client.errors import (
     TryAgain,
 )
 from pyovn.ovsdb.client.replica import Replica, ReplicaError
+from pyovn.ovsdb.client.server_db import ServerDbWatch
 from pyovn.ovsdb.client.transaction import Transaction, interpret_results
 from pyovn.ovsdb.schema import DatabaseSchema
 
@@ -239,3 +240,32 @@ def test_temp_ref_as_value_and_unknown_table() -> None:
     assert isinstance(a, TempRef) and a.table == "Sw"
     with pytest.raises(ValueError):
         txn.insert("Nope", name="x")
+
+
+# ------------------------------------------------------------ _Server check (pure)
+
+def server_row(**cols: Any) -> dict[str, Any]:
+    return {"Database": {str(U1): {"initial": {"name": "NB", **cols}}}}
+
+
+@pytest.mark.parametrize(("cols", "leader_only", "usable"), [
+    ({"model": "standalone", "connected": True, "leader": True}, True, True),
+    ({"model": "clustered", "connected": True, "leader": False}, False, True),
+    ({"model": "clustered", "connected": True, "leader": False}, True, False),
+    ({"model": "clustered", "connected": False, "leader": False}, False, False),
+])
+def test_server_db_watch(cols: dict[str, Any], leader_only: bool, usable: bool) -> None:
+    watch = ServerDbWatch("NB", leader_only)
+    watch._apply_updates(server_row(**cols))
+    assert watch.usable is usable
+
+
+def test_server_db_watch_follows_changes() -> None:
+    watch = ServerDbWatch("NB", leader_only=True)
+    watch._apply_updates(server_row(model="clustered", connected=True, leader=True))
+    assert watch.usable
+    watch.apply("update2", [watch.monitor_id,
+                            {"Database": {str(U1): {"modify": {"leader": False}}}}])
+    assert watch.reason == "this server is not the leader for NB"
+    watch.apply("update2", [watch.monitor_id, {"Database": {str(U1): {"delete": None}}}])
+    assert watch.reason is not None and "not in _Server" in watch.reason

@@ -40,6 +40,7 @@ from pyovn.ovsdb.types import ZERO_UUID
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R", bound=Row)
 
 MONITOR_METHODS = ("monitor_cond_since", "monitor_cond", "monitor")
 _UPDATE_VERSION = {"monitor_cond_since": 3, "monitor_cond": 2, "monitor": 1}
@@ -151,11 +152,18 @@ class Idl:
         return self._replica
 
     @property
-    def tables(self) -> dict[str, TableReplica]:
+    def tables(self) -> dict[str, TableReplica[Row]]:
         return self.replica.tables
 
-    def table(self, name: str) -> TableReplica:
+    def table(self, name: str) -> TableReplica[Row]:
         return self.replica.tables[name]
+
+    def rows(self, cls: type[R]) -> TableReplica[R]:
+        """The table whose row class is ``cls``, typed (for generated row classes)."""
+        table = self.replica.tables[cls._table]
+        if table.row_cls is not cls:
+            raise TypeError(f"{cls.__name__} is not the row class of table {cls._table}")
+        return table  # type: ignore[return-value]
 
     @property
     def seqno(self) -> int:
@@ -239,7 +247,12 @@ class Idl:
         commit before handling the next request, so the echo's reply comes
         after them.
         """
-        await client.echo("sync")
+        try:
+            await client.echo("sync")
+        except ConnectionLost:
+            # committed, but the connection went before we saw the updates: the
+            # resync after reconnecting brings them
+            await self.wait_for(lambda: self.connected)
 
     # ------------------------------------------------------------ conditions
 
@@ -349,7 +362,8 @@ class Idl:
             self._ready.set()
             self._notify_changed()
             await closed.wait()
-            log.info("connection lost remote=%s reason=%s", remote, client.close_reason)
+            if not self._closing:
+                log.info("connection lost remote=%s reason=%s", remote, client.close_reason)
         except (ConnectionLost, ServerError, ReplicaError, _RetryElsewhere) as exc:
             log.warning("connection dropped remote=%s error=%s", remote, exc)
         except ClientError as exc:  # a configuration error: retrying cannot help
@@ -379,6 +393,21 @@ class Idl:
             reply = await client.call("lock", [self.lock_name])
             if isinstance(reply, dict) and reply.get("locked") is True:
                 self._set_has_lock(True)
+        await self._send_changed_conditions(client)
+
+    async def _send_changed_conditions(self, client: Client) -> None:
+        """Conditions set while the monitor request was on its way go out now."""
+        acked = self._acked_conditions
+        if acked is None or self.monitor_method == "monitor":
+            return
+        while True:
+            changed = {t: c for t, c in self.conditions.items() if acked.get(t) != c}
+            if not changed:
+                return
+            await client.call("monitor_cond_change", [
+                self._monitor_id, self._monitor_id,
+                {t: [{"where": c}] for t, c in changed.items()}])
+            acked.update({t: list(c) for t, c in changed.items()})
 
     def _monitored_columns(self, schema: DatabaseSchema) -> dict[str, tuple[str, ...]]:
         request = self._table_request

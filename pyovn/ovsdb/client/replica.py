@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pyovn.ovsdb.client.rows import (
     Converter,
@@ -42,6 +42,8 @@ from pyovn.ovsdb.schema import DatabaseSchema, TableSchema
 class ReplicaError(ValueError):
     """A monitor update from the server could not be applied."""
 
+
+R = TypeVar("R", bound=Row)
 
 # what a converter raises on input that does not fit (BadValue is a ValueError)
 _PARSE_ERRORS = (ValueError, TypeError, AttributeError, IndexError, KeyError, OvsdbError)
@@ -62,15 +64,15 @@ class TableChanges:
 _NO_CHANGES = TableChanges(MappingProxyType({}), MappingProxyType({}), MappingProxyType({}))
 
 
-class TableReplica:
+class TableReplica(Generic[R]):
     """The rows of one monitored table."""
 
     def __init__(self, schema: TableSchema, columns: tuple[str, ...],
-                 cls: type[Row] | None = None) -> None:
+                 cls: type[R] | None = None) -> None:
         self.name = schema.name
         self.schema = schema
         self.columns = columns
-        self.row_cls = cls or row_class(schema, columns)
+        self.row_cls: type[R] = cls or row_class(schema, columns)  # type: ignore[assignment]
         if cls is not None and not set(columns) <= set(cls._fields):
             missing = sorted(set(columns) - set(cls._fields))
             raise ValueError(f"{cls.__name__} lacks monitored columns {missing}")
@@ -87,18 +89,18 @@ class TableReplica:
             value = schema.defaults[c].to_python(t)
             template[index[c]] = MappingProxyType(value) if isinstance(value, dict) else value
         self._template = template
-        self.rows: dict[uuid.UUID, Row] = {}
-        self._tracked: dict[uuid.UUID, list[Row | None]] = {}
+        self.rows: dict[uuid.UUID, R] = {}
+        self._tracked: dict[uuid.UUID, list[R | None]] = {}
 
     # -- reading
 
-    def __getitem__(self, row_uuid: uuid.UUID) -> Row:
+    def __getitem__(self, row_uuid: uuid.UUID) -> R:
         return self.rows[row_uuid]
 
-    def get(self, row_uuid: uuid.UUID) -> Row | None:
+    def get(self, row_uuid: uuid.UUID) -> R | None:
         return self.rows.get(row_uuid)
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[R]:
         return iter(self.rows.values())
 
     def __len__(self) -> int:
@@ -109,7 +111,7 @@ class TableReplica:
 
     # -- building rows
 
-    def _full_row(self, row_uuid: uuid.UUID, j: Any) -> Row:
+    def _full_row(self, row_uuid: uuid.UUID, j: Any) -> R:
         if type(j) is not dict:
             raise ReplicaError(f"{self.name}: row {row_uuid} is not an object: {j!r}")
         values = self._template.copy()
@@ -121,7 +123,7 @@ class TableReplica:
                 values[entry[0]] = entry[1](value)
         return tuple.__new__(self.row_cls, values)
 
-    def _modified_row(self, old: Row, j: Any, diff: bool) -> Row:
+    def _modified_row(self, old: R, j: Any, diff: bool) -> R:
         if type(j) is not dict:
             raise ReplicaError(f"{self.name}: modify of {old.uuid} is not an object")
         values = list(old)
@@ -136,7 +138,7 @@ class TableReplica:
 
     # -- applying
 
-    def _set(self, row_uuid: uuid.UUID, new: Row | None) -> None:
+    def _set(self, row_uuid: uuid.UUID, new: R | None) -> None:
         old = self.rows.get(row_uuid)
         if new is None:
             if old is None:
@@ -179,7 +181,7 @@ class TableReplica:
         else:
             raise ReplicaError(f"{self.name}: unknown row update kind {kind!r}")
 
-    def replace_all(self, rows: dict[uuid.UUID, Row]) -> None:
+    def replace_all(self, rows: dict[uuid.UUID, R]) -> None:
         """Make ``rows`` the table's content, tracking only real differences."""
         for row_uuid in [u for u in self.rows if u not in rows]:
             self._set(row_uuid, None)
@@ -217,7 +219,7 @@ class Replica:
                  row_classes: Mapping[str, type[Row]] | None = None) -> None:
         self.schema = schema
         classes = row_classes or {}
-        self.tables: dict[str, TableReplica] = {
+        self.tables: dict[str, TableReplica[Row]] = {
             name: TableReplica(schema.tables[name], cols, classes.get(name))
             for name, cols in tables.items()}
         self.seqno = 0
@@ -234,7 +236,7 @@ class Replica:
 
     def replace_all(self, updates: Any, version: int) -> None:
         """Apply a full resend: rows absent from ``updates`` are gone."""
-        fresh: dict[str, TableReplica] = {
+        fresh: dict[str, TableReplica[Row]] = {
             name: TableReplica(t.schema, t.columns, t.row_cls) for name, t in self.tables.items()}
         try:
             for table, row_uuid, j in self._entries(updates):
@@ -245,7 +247,7 @@ class Replica:
             table.replace_all(fresh[name].rows)
         self.seqno += 1
 
-    def _entries(self, updates: Any) -> Iterator[tuple[TableReplica, uuid.UUID, Any]]:
+    def _entries(self, updates: Any) -> Iterator[tuple[TableReplica[Row], uuid.UUID, Any]]:
         if type(updates) is not dict:
             raise ReplicaError(f"table-updates is not an object: {updates!r}")
         for name, rows in updates.items():
