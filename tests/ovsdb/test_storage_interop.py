@@ -23,6 +23,7 @@ from pyovn.ovsdb.storage import (
     StandaloneStorage,
     StorageFormatError,
     StorageLockedError,
+    encode_record,
     replay,
     scan_records,
 )
@@ -111,6 +112,7 @@ def test_file_written_by_pyovn_reads_identically_in_ovs(
     shutil.copy(db, copy)
     ovs_tool("compact", str(copy))
     assert dump_with_ovs(copy) == ours
+    assert dump_with_pyovn(copy, capsys) == ours
 
 
 def test_real_ovsdb_server_serves_and_extends_pyovn_file(
@@ -214,3 +216,34 @@ def test_clustered_files_are_refused_clearly(
     with pytest.raises(StorageFormatError, match="clustered"):
         StandaloneStorage.open(str(db))
     assert db.read_bytes() == before
+
+
+def test_old_full_row_records_read_the_same_as_ovs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records without ``_is_diff`` (OVS before 2.15) carry whole new values."""
+    db = tmp_path / "old.db"
+    ovs_tool("create", str(db), str(TEST_SCHEMA))
+    item = "11111111-2222-4333-8444-555555555555"
+    child = "66666666-2222-4333-8444-555555555555"
+    records = [
+        {"_date": 1_500_000_000, "Item": {item: {
+            "name": "old", "tags": ["set", ["a", "b"]], "options": ["map", [["k", "v"]]],
+            "children": ["uuid", child]}},
+         "Child": {child: {"name": "kid"}}},
+        {"_date": 1_500_000_001, "_comment": "full values",
+         "Item": {item: {"tags": ["set", ["b", "c"]], "options": ["map", [["k2", "v2"]]],
+                         "children": ["set", []]}},
+         "Child": {child: None}},
+        {"_date": 1_500_000_002, "Item": {item: {"value": 42}}},
+    ]
+    with db.open("ab") as f:
+        for record in records:
+            f.write(encode_record(record)[0])
+    expected = dump_with_ovs(db)
+    assert expected["Item"][item]["tags"] == ["set", ["b", "c"]]
+    assert expected["Item"][item]["value"] == 42
+    assert dump_with_pyovn(db, capsys) == expected
+    shown = ovs_tool("show-log", "-m", str(db)).stdout
+    status, ours, _ = pyovn_tool(capsys, "show-log", "-m", str(db))
+    assert status == 0 and sorted(ours.splitlines()) == sorted(shown.splitlines())
