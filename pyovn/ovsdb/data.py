@@ -12,6 +12,9 @@ constraints and duplicates with ovsdb-server's error tags and texts.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left
+from collections.abc import Iterable
+from operator import is_
 from typing import Any, NamedTuple
 
 from pyovn.ovsdb.errors import OvsdbError, syntax_error
@@ -128,13 +131,46 @@ class Datum(NamedTuple):
 
     def union(self, other: Datum) -> Datum:
         """Elements of both; for maps, existing keys keep their value."""
+        if not other.keys:
+            return self
+        if len(other.keys) * 8 < len(self.keys):
+            return self._insert_few(other)
         if self.values is None:
             return _sorted_set(list(set(self.keys) | set(other.keys)))
         merged = other.as_dict()
         merged.update(self.as_dict())
         return Datum.from_map(merged)
 
+    def _insert_few(self, other: Datum) -> Datum:
+        # Adding a few elements to a big sorted datum: bisect instead of re-sorting.
+        keys = list(self.keys)
+        values = list(self.values) if self.values is not None else None
+        for i, k in enumerate(other.keys):
+            pos = bisect_left(keys, k)
+            if pos < len(keys) and keys[pos] == k:
+                continue
+            keys.insert(pos, k)
+            if values is not None:
+                assert other.values is not None
+                values.insert(pos, other.values[i])
+        return Datum(tuple(keys), tuple(values) if values is not None else None)
+
     def subtract_keys(self, keys: Any) -> Datum:
+        keys = tuple(keys)
+        if not keys:
+            return self
+        if len(keys) * 8 < len(self.keys):
+            hits = set()
+            for k in keys:
+                pos = bisect_left(self.keys, k)
+                if pos < len(self.keys) and self.keys[pos] == k:
+                    hits.add(pos)
+            if not hits:
+                return self
+            kept_keys = tuple(k for i, k in enumerate(self.keys) if i not in hits)
+            if self.values is None:
+                return Datum(kept_keys)
+            return Datum(kept_keys, tuple(v for i, v in enumerate(self.values) if i not in hits))
         drop = set(keys)
         if self.values is None:
             return Datum(tuple(k for k in self.keys if k not in drop))
@@ -154,14 +190,15 @@ class Datum(NamedTuple):
         if not type_.is_composite:
             return new
         if self.values is None:
-            return _sorted_set(list(set(self.keys) ^ set(new.keys)))
+            added, removed = added_removed(self.keys, new.keys)
+            return Datum(tuple(sorted(added + removed)))
         old_map, new_map = self.as_dict(), new.as_dict()
         out: dict[Atom, Atom] = {}
         for k, v in old_map.items():
             if k not in new_map:
                 out[k] = v
         for k, v in new_map.items():
-            if old_map.get(k, _MISSING) != v or k not in old_map:
+            if k not in old_map or old_map[k] != v:
                 out[k] = v
         return Datum.from_map(out)
 
@@ -178,6 +215,56 @@ class Datum(NamedTuple):
             else:
                 out[k] = v
         return Datum.from_map(out)
+
+
+def added_removed(old: tuple[Atom, ...],
+                  new: tuple[Atom, ...]) -> tuple[list[Atom], list[Atom]]:
+    """Elements of ``new`` not in ``old`` and of ``old`` not in ``new``.
+
+    Both are tuples of unique atoms.  Datums built from one another share
+    atom objects, so identity sorts out nearly everything with C-speed id()
+    hashing; only the leftovers are compared by value (UUID hashing and
+    comparison run in Python, which is what made large sets slow).
+    """
+    if old is new:
+        return [], []
+    if not old:
+        return list(new), []
+    if not new:
+        return [], list(old)
+    if len(old) > 16 and len(new) > 16:
+        # A few insertions or deletions in a big set: trim the common ends
+        # (tuple slices compare identical elements at C speed).
+        head = _common_prefix(old, new)
+        tail = _common_prefix(reversed(old[head:]), reversed(new[head:]))
+        old = old[head:len(old) - tail]
+        new = new[head:len(new) - tail]
+        if not old or not new:
+            return list(new), list(old)
+    old_ids = set(map(id, old))
+    new_ids = set(map(id, new))
+    added = [a for a in new if id(a) not in old_ids]
+    removed = [a for a in old if id(a) not in new_ids]
+    if added and removed:
+        common = set(added) & set(removed)
+        if common:
+            added = [a for a in added if a not in common]
+            removed = [a for a in removed if a not in common]
+    return added, removed
+
+
+def _common_prefix(a: Iterable[Atom], b: Iterable[Atom]) -> int:
+    """Length of the run of identical objects both start with (C-speed scan)."""
+    same = list(map(is_, a, b))
+    try:
+        return same.index(False)
+    except ValueError:
+        return len(same)
+
+
+def contains_sorted(keys: tuple[Atom, ...], atom: Atom) -> bool:
+    pos = bisect_left(keys, atom)
+    return pos < len(keys) and keys[pos] == atom
 
 
 _MISSING = object()

@@ -13,13 +13,14 @@ garbage collection), the set of rows holding weak references to each row
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pyovn.ovsdb.data import Datum
+from pyovn.ovsdb.data import Datum, added_removed, contains_sorted
 from pyovn.ovsdb.errors import OvsdbError
-from pyovn.ovsdb.schema import DatabaseSchema, TableSchema
+from pyovn.ovsdb.schema import DatabaseSchema, RefSpec, TableSchema
 from pyovn.ovsdb.types import UNLIMITED, atom_to_string, parse_uuid_string
 
 UUID = uuid.UUID
@@ -111,35 +112,30 @@ class Database:
     def _update_refs(self, ts: TableSchema, row_uuid: UUID, old: Row | None,
                      new: Row | None) -> None:
         refs = self.strong_refs
-        for cname in ts.strong_ref_columns:
-            before = old.columns[cname] if old is not None else None
-            after = new.columns[cname] if new is not None else None
-            if before is after or before == after:
-                continue
-            ctype = ts.columns[cname].type
-            if before is not None:
-                for u in strong_atoms(before, ctype):
-                    n = refs[u] - 1
+        for spec in ts.strong_refs:
+            for _, added, removed in ref_changes(spec, old, new):
+                for u in removed:
+                    n = refs[u] - 1  # type: ignore[index]
                     if n:
-                        refs[u] = n
+                        refs[u] = n  # type: ignore[index]
                     else:
-                        del refs[u]
-            if after is not None:
-                for u in strong_atoms(after, ctype):
-                    refs[u] = refs.get(u, 0) + 1
-        if not ts.weak_ref_columns:
+                        del refs[u]  # type: ignore[arg-type]
+                for u in added:
+                    refs[u] = refs.get(u, 0) + 1  # type: ignore[call-overload]
+        if not ts.weak_refs:
             return
-        before_targets = weak_targets(ts, old) if old is not None else set()
-        after_targets = weak_targets(ts, new) if new is not None else set()
         me = (ts.name, row_uuid)
-        for u in before_targets - after_targets:
-            holders = self.weak_referrers.get(u)
-            if holders is not None:
-                holders.discard(me)
-                if not holders:
-                    del self.weak_referrers[u]
-        for u in after_targets - before_targets:
-            self.weak_referrers.setdefault(u, set()).add(me)
+        holders_of = self.weak_referrers
+        for spec in ts.weak_refs:
+            for _, added, removed in ref_changes(spec, old, new):
+                for u in removed:
+                    holders = holders_of.get(u)  # type: ignore[call-overload]
+                    if holders is not None and not _still_weakly_refers(ts, new, u):
+                        holders.discard(me)
+                        if not holders:
+                            del holders_of[u]  # type: ignore[arg-type]
+                for u in added:
+                    holders_of.setdefault(u, set()).add(me)  # type: ignore[arg-type]
 
     def _update_indexes(self, ts: TableSchema, row_uuid: UUID, old: Row | None,
                         new: Row | None) -> None:
@@ -157,26 +153,39 @@ def index_key(row: Row, index: tuple[str, ...]) -> IndexKey:
     return tuple(row[c] for c in index)
 
 
-def strong_atoms(datum: Datum, ctype: Any) -> list[UUID]:
-    """UUIDs in a datum that are strong references."""
-    out: list[UUID] = []
-    if ctype.key.is_strong_ref:
-        out.extend(datum.keys)  # type: ignore[arg-type]
-    if ctype.value is not None and ctype.value.is_strong_ref and datum.values:
-        out.extend(datum.values)  # type: ignore[arg-type]
+def ref_changes(spec: RefSpec, old: Row | None,
+                new: Row | None) -> list[tuple[str, list[Any], list[Any]]]:
+    """Per referenced table: atoms added and removed between two versions of a row."""
+    b = old.columns[spec.column] if old is not None else None
+    a = new.columns[spec.column] if new is not None else None
+    if b is a:
+        return []
+    out = []
+    if spec.key_table is not None:
+        added, removed = added_removed(b.keys if b is not None else (),
+                                       a.keys if a is not None else ())
+        if added or removed:
+            out.append((spec.key_table, added, removed))
+    if spec.value_table is not None:
+        before = Counter(b.values or ()) if b is not None else Counter()
+        after = Counter(a.values or ()) if a is not None else Counter()
+        added = list((after - before).elements())
+        removed = list((before - after).elements())
+        if added or removed:
+            out.append((spec.value_table, added, removed))
     return out
 
 
-def weak_targets(ts: TableSchema, row: Row) -> set[UUID]:
-    out: set[UUID] = set()
-    for cname in ts.weak_ref_columns:
-        ctype = ts.columns[cname].type
-        datum = row.columns[cname]
-        if ctype.key.is_weak_ref:
-            out.update(datum.keys)  # type: ignore[arg-type]
-        if ctype.value is not None and ctype.value.is_weak_ref and datum.values:
-            out.update(datum.values)  # type: ignore[arg-type]
-    return out
+def _still_weakly_refers(ts: TableSchema, row: Row | None, target: Any) -> bool:
+    if row is None:
+        return False
+    for spec in ts.weak_refs:
+        datum = row.columns[spec.column]
+        if spec.key_table is not None and contains_sorted(datum.keys, target):
+            return True
+        if spec.value_table is not None and target in (datum.values or ()):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- commit-time checks
@@ -229,33 +238,25 @@ class _View:
     def refcount(self, row_uuid: UUID) -> int:
         return self.db.strong_refs.get(row_uuid, 0) + self.delta.get(row_uuid, 0)
 
-    def account(self, ts: TableSchema, before: Row | None, after: Row | None) -> None:
-        """Adjust strong reference deltas for one row going from before to after."""
+    def account(self, ts: TableSchema, row_uuid: UUID, before: Row | None,
+                after: Row | None, check: bool = False) -> None:
+        """Adjust strong reference deltas for one row going from before to after.
+
+        With ``check``, each newly added reference must name an existing row.
+        """
         delta = self.delta
         for spec in ts.strong_refs:
-            cname = spec.column
-            b = before.columns[cname] if before is not None else None
-            a = after.columns[cname] if after is not None else None
-            if b is a or b == a:
-                continue
-            if b is not None:
-                for table, atoms in _spec_atoms(spec, b):
-                    for u in atoms:
-                        delta[u] = delta.get(u, 0) - 1  # type: ignore[index]
-                        self.released.append((table, u))  # type: ignore[arg-type]
-            if a is not None:
-                for _, atoms in _spec_atoms(spec, a):
-                    for u in atoms:
-                        delta[u] = delta.get(u, 0) + 1  # type: ignore[index]
-
-
-def _spec_atoms(spec: Any, datum: Datum) -> list[tuple[str, tuple[Any, ...]]]:
-    out = []
-    if spec.key_table is not None:
-        out.append((spec.key_table, datum.keys))
-    if spec.value_table is not None and datum.values:
-        out.append((spec.value_table, datum.values))
-    return out
+            for table, added, removed in ref_changes(spec, before, after):
+                for u in removed:
+                    delta[u] = delta.get(u, 0) - 1
+                    self.released.append((table, u))
+                for u in added:
+                    delta[u] = delta.get(u, 0) + 1
+                    if check and self.get(table, u) is None and not self.touched(table, u):
+                        raise OvsdbError(
+                            "referential integrity violation",
+                            f"Table {ts.name} column {spec.column} row {row_uuid} references "
+                            f"nonexistent row {u} in table {table}.")
 
 
 def precommit(db: Database, changes: Changes,
@@ -302,9 +303,7 @@ def _check_strong_refs(view: _View) -> None:
         if not ts.strong_refs:
             continue
         for row_uuid, c in rows.items():
-            view.account(ts, c.old, c.new)
-            if c.new is not None:
-                _check_new_strong_refs(view, ts, row_uuid, c)
+            view.account(ts, row_uuid, c.old, c.new, check=True)
     for tname, rows in view.changes.items():
         if tname not in schema.strongly_referenced:
             continue
@@ -315,21 +314,6 @@ def _check_strong_refs(view: _View) -> None:
                     raise OvsdbError("referential integrity violation",
                                      f"cannot delete {tname} row {row_uuid} because of "
                                      f"{n} remaining reference(s)")
-
-
-def _check_new_strong_refs(view: _View, ts: TableSchema, row_uuid: UUID, c: Change) -> None:
-    assert c.new is not None
-    for spec in ts.strong_refs:
-        datum = c.new.columns[spec.column]
-        if not datum.keys or (c.old is not None and c.old.columns[spec.column] == datum):
-            continue
-        for table, atoms in _spec_atoms(spec, datum):
-            for u in atoms:
-                if view.get(table, u) is None and not view.touched(table, u):  # type: ignore
-                    raise OvsdbError(
-                        "referential integrity violation",
-                        f"Table {ts.name} column {spec.column} row {row_uuid} references "
-                        f"nonexistent row {u} in table {table}.")
 
 
 def _collect_garbage(view: _View) -> None:
@@ -347,7 +331,7 @@ def _collect_garbage(view: _View) -> None:
         if row is None or view.refcount(u) > 0:
             continue
         view.set(tname, u, None)
-        view.account(ts, row, None)  # queues what it referenced
+        view.account(ts, u, row, None)  # queues what it referenced
 
 
 def _check_max_rows(view: _View) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyovn.ovsdb.data import Datum
+from pyovn.ovsdb.data import Datum, added_removed
 from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.types import UNLIMITED, Type
 
@@ -160,3 +160,20 @@ def test_uuid_json_round_trip(a: set[uuid.UUID]) -> None:
 def test_map_json_round_trip(a: dict[str, int]) -> None:
     d = Datum.from_map(a)
     assert Datum.from_json(STR_INT_MAP, d.to_json(STR_INT_MAP)) == d
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(atoms_uuid, min_size=0, max_size=60, unique=True), st.data())
+def test_added_removed_and_big_set_fast_paths(base: list[uuid.UUID], data: st.DataObject) -> None:
+    old = Datum.from_set(base)
+    keep = data.draw(st.sets(st.sampled_from(base)) if base else st.just(set()))
+    extra = data.draw(st.sets(atoms_uuid, max_size=3))
+    # equal-but-not-identical atoms must cancel out like identical ones
+    twins = {uuid.UUID(str(u)) for u in list(keep)[:2]}
+    new = Datum.from_set((keep - {uuid.UUID(str(t)) for t in twins}) | twins | extra)
+    added, removed = added_removed(old.keys, new.keys)
+    assert set(added) == set(new.keys) - set(old.keys)
+    assert set(removed) == set(old.keys) - set(new.keys)
+    assert old.union(Datum.from_set(extra)) == Datum.from_set(set(base) | extra)
+    gone = list(keep)[:3]
+    assert old.subtract_keys(gone) == Datum.from_set(set(base) - set(gone))
