@@ -151,6 +151,9 @@ def main(argv: list[str]) -> int:
     except OSError as err:  # e.g. a log file that cannot be opened
         sys.stderr.write(f"{PROGRAM}: {err}\n")
         return 1
+    except Exception as err:  # noqa: BLE001 - a bug still gets one line, not a traceback
+        sys.stderr.write(f"{PROGRAM}: internal error: {type(err).__name__}: {err}\n")
+        return 1
     finally:
         if vlog is not None:
             vlog.uninstall()

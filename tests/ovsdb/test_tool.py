@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -207,3 +208,44 @@ def test_read_only_commands_work_beside_a_writer(
     with StandaloneStorage.open(str(db)):
         assert tool(capsys, "db-name", str(db)) == (0, "StorageTest\n", "")
         assert tool(capsys, "show-log", str(db))[0] == 0
+
+
+def test_unexpected_failure_is_still_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyovn.ovsdb import tool as tool_module
+
+    def broken(*args: object) -> int:
+        raise KeyError("boom")
+
+    command = tool_module.COMMANDS["db-name"]
+    monkeypatch.setitem(
+        tool_module.COMMANDS, "db-name",
+        tool_module.Command(command.name, command.usage, 0, 1, broken),
+    )
+    status, out, err = tool(capsys, "db-name", str(OVS_FILE))
+    assert (status, out) == (1, "")
+    assert err == "ovsdb-tool: internal error: KeyError: 'boom'\n"
+
+
+@pytest.mark.parametrize(
+    "transaction",
+    [
+        '["StorageTest",1]',
+        '["StorageTest",{"op":1}]',
+        '["StorageTest",{"op":"insert","table":"Item","row":{"value":1e400}}]',
+        '["StorageTest",{"op":"insert","table":"Item","row":{"name":"\\ud800"}}]',
+        '["StorageTest",{"op":"select","table":"Item","where":[["name"]]}]',
+        "[null]",
+        '"x"',
+    ],
+)
+def test_hostile_transactions_never_trace_back(
+    capsys: pytest.CaptureFixture[str], transaction: str
+) -> None:
+    status, out, err = tool(capsys, "query", str(OVS_FILE), transaction)
+    assert "Traceback" not in err
+    if status == 0:
+        assert json.loads(out) and err == ""
+    else:
+        assert status == 1 and err.count("\n") == 1
