@@ -91,3 +91,27 @@ def test_paused_controller_actions_use_controller_meter() -> None:
         "severity=info})"
     )
     assert result.meters == ((1, "ctl-rate"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "prereqs"),
+    [
+        ("next; output;", None),
+        ("ip.ttl--; next;", "ip"),
+        ("tcp.dst = 80; ip4.src <-> ip4.dst;", "tcp && ip4"),
+        ("vlan.pcp = 2;", "vlan.present"),
+        ("ct_commit { ct_mark.blocked = 1; };", "ip"),
+        ("clone { ip6.dst = fe80::1; output; };", "ip6"),
+        ("icmp4 { ip4.dst <-> ip4.src; output; };", "ip4"),
+        ("nd_na { nd.tll = 12:34:56:78:9a:bc; output; };", "nd_ns"),
+        ("reg1[0] = lookup_arp(inport, arp.spa, arp.sha);", "arp"),
+        ("put_nd(inport, nd.target, nd.sll);", "nd && nd_ns"),
+        ("reg0[0] = dns_lookup();", "udp"),
+        ("commit_ecmp_nh(ipv6 = true, proto = sctp);", "ip6 && sctp"),
+        ("reject { output; }; log(verdict=drop);", None),
+    ],
+)
+def test_prerequisites(text: str, prereqs: str | None) -> None:
+    from pyovn.logical.actions.prereqs import action_prerequisites
+
+    assert action_prerequisites(parse_actions(text)) == prereqs

@@ -9,17 +9,21 @@ the same actions written as text.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from actions_cases import CASES, make_context
+from actions_cases import CASES, PORTS, make_context
 
 from pyovn.logical import ofactions as of
 from pyovn.logical.actions import ast, encode_actions, encode_actions_full, parse_actions
 from pyovn.logical.actions.controller_ops import ControllerOp
 from pyovn.logical.actions.ofwire import encode_of15
+from pyovn.logical.actions.prereqs import action_prerequisites
+from pyovn.logical.expr.pipeline import MatchEnv, compile_match
+from pyovn.logical.expr.to_matches import to_flows
 from pyovn.logical.flow import OFAction
 
 pytestmark = [
@@ -58,6 +62,23 @@ def test_every_golden_case_accepted_by_ovs(tmp_path: Path) -> None:
         for _, group in result.groups:
             buckets += [_flow(case.match, b.actions) for b in group.buckets]
     _parse_flows(tmp_path, flows + buckets)
+
+
+def test_prerequisites_compiled_to_matches_satisfy_ovs(tmp_path: Path) -> None:
+    """The actions' own prerequisites, compiled by the match compiler, are enough."""
+    conj_ids = itertools.count(1)
+    flows: list[str] = []
+    for case in CASES:
+        actions = parse_actions(case.text)
+        encoded = encode_actions_full(actions, make_context())
+        prereqs = action_prerequisites(actions)
+        if prereqs is None:
+            flows.append(_flow("", encoded.actions))
+            continue
+        compiled = compile_match(prereqs, MatchEnv(), PORTS.get)
+        for flow in to_flows(compiled, 8, 100, encoded.actions, lambda: next(conj_ids)):
+            flows.append(flow.to_ofctl())
+    _parse_flows(tmp_path, flows)
 
 
 def _nested_pairs() -> list[tuple[str, bytes, tuple[OFAction, ...]]]:
