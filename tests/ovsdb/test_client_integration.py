@@ -397,3 +397,42 @@ def test_user_wait_that_fails_raises_timeout(nb: Server) -> None:
                 await txn.commit()
             assert set(by_name(idl)) == {"a"}
     run(body())
+
+
+@pytest.fixture
+def clustered() -> Iterator[Server]:
+    """A one-server Raft cluster of OVS's ovsdb-server (it keeps transaction history)."""
+    server = Server.__new__(Server)
+    server.kind = "ovs"
+    server.dir = Path(tempfile.mkdtemp(prefix="pyovn-cl-", dir="/tmp"))
+    server.db = server.dir / "nb.db"
+    subprocess.run(["ovsdb-tool", "create-cluster", str(server.db), NB_SCHEMA,
+                    f"unix:{server.dir / 'raft.sock'}"], check=True, capture_output=True)
+    try:
+        server.start()
+        assert server.proc is not None
+        server.remote = server.proc.remote
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)
+
+
+def test_clustered_server_leader_check_and_difference_resync(clustered: Server) -> None:
+    async def body() -> None:
+        async with idl_for(clustered, leader_only=True) as idl:
+            assert idl._server_watch is not None and idl._server_watch.row is not None
+            assert idl._server_watch.row["model"] == "clustered"
+            txn = idl.transaction()
+            txn.insert("Logical_Switch", name="a")
+            await txn.commit()
+            idl.take_changes()
+            last_id = idl.last_txn_id
+            assert last_id != uuid.UUID(int=0)
+            idl.force_reconnect()
+            await idl.wait_for(lambda: idl.connections == 2 and idl.connected, timeout=10)
+            assert idl.last_monitor_request is not None
+            assert idl.last_monitor_request[1][3] == str(last_id)
+            assert idl.last_monitor_found is True and set(by_name(idl)) == {"a"}
+            assert idl.tracked_changes() == {}
+    run(body())

@@ -269,3 +269,14 @@ def test_server_db_watch_follows_changes() -> None:
     assert watch.reason == "this server is not the leader for NB"
     watch.apply("update2", [watch.monitor_id, {"Database": {str(U1): {"delete": None}}}])
     assert watch.reason is not None and "not in _Server" in watch.reason
+
+
+def test_tracking_can_be_off_and_churn_leaves_no_entries() -> None:
+    off = Replica(SCHEMA, {"Sw": ("name",)}, track=False)
+    initial(off, {U1: {"name": "a"}})
+    assert off.changes() == {} and len(off.tables["Sw"]) == 1
+    on = replica(("name",))
+    for _ in range(3):
+        initial(on, {U2: {"name": "b"}}, "insert")
+        on.apply_updates({"Sw": {str(U2): {"delete": None}}}, 2)
+    assert on.tables["Sw"]._tracked == {}

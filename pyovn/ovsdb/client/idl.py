@@ -55,7 +55,7 @@ class Idl:
                  row_classes: Mapping[str, type[Row]] | None = None,
                  probe_interval: float | None = 5.0,
                  min_backoff: float = 0.25, max_backoff: float = 8.0,
-                 leader_only: bool = False) -> None:
+                 leader_only: bool = False, track_changes: bool = True) -> None:
         self.remotes = [r.strip() for r in remote.split(",") if r.strip()]
         for r in self.remotes:
             parse_remote(r)  # ValueError now rather than in the background
@@ -67,6 +67,7 @@ class Idl:
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.leader_only = leader_only
+        self.track_changes = track_changes  # off: nothing accumulates for tracked_changes()
         self.schema: DatabaseSchema | None = None
         self._replica: Replica | None = None
         self._client: Client | None = None
@@ -387,7 +388,7 @@ class Idl:
         if self.schema is None:
             self.schema = await client.get_schema(self.database)
             self._replica = Replica(self.schema, self._monitored_columns(self.schema),
-                                    self._row_classes)
+                                    self._row_classes, self.track_changes)
         await self._monitor(client)
         if self.lock_name is not None:
             reply = await client.call("lock", [self.lock_name])

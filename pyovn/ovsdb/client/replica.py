@@ -68,8 +68,9 @@ class TableReplica(Generic[R]):
     """The rows of one monitored table."""
 
     def __init__(self, schema: TableSchema, columns: tuple[str, ...],
-                 cls: type[R] | None = None) -> None:
+                 cls: type[R] | None = None, track: bool = True) -> None:
         self.name = schema.name
+        self.track = track
         self.schema = schema
         self.columns = columns
         self.row_cls: type[R] = cls or row_class(schema, columns)  # type: ignore[assignment]
@@ -146,9 +147,13 @@ class TableReplica(Generic[R]):
             del self.rows[row_uuid]
         else:
             self.rows[row_uuid] = new
+        if not self.track:
+            return
         entry = self._tracked.get(row_uuid)
         if entry is None:
             self._tracked[row_uuid] = [old, new]
+        elif entry[0] is None and new is None:
+            del self._tracked[row_uuid]  # inserted and deleted since the last clear
         else:
             entry[1] = new
 
@@ -216,11 +221,12 @@ class Replica:
     """All monitored tables of one database, and a sequence number of batches."""
 
     def __init__(self, schema: DatabaseSchema, tables: Mapping[str, tuple[str, ...]],
-                 row_classes: Mapping[str, type[Row]] | None = None) -> None:
+                 row_classes: Mapping[str, type[Row]] | None = None,
+                 track: bool = True) -> None:
         self.schema = schema
         classes = row_classes or {}
         self.tables: dict[str, TableReplica[Row]] = {
-            name: TableReplica(schema.tables[name], cols, classes.get(name))
+            name: TableReplica(schema.tables[name], cols, classes.get(name), track)
             for name, cols in tables.items()}
         self.seqno = 0
 
@@ -237,7 +243,8 @@ class Replica:
     def replace_all(self, updates: Any, version: int) -> None:
         """Apply a full resend: rows absent from ``updates`` are gone."""
         fresh: dict[str, TableReplica[Row]] = {
-            name: TableReplica(t.schema, t.columns, t.row_cls) for name, t in self.tables.items()}
+            name: TableReplica(t.schema, t.columns, t.row_cls, track=False)
+            for name, t in self.tables.items()}
         try:
             for table, row_uuid, j in self._entries(updates):
                 fresh[table.name].apply_row_update(row_uuid, j, version)
