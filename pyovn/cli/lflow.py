@@ -182,15 +182,29 @@ def _parse_ports(ports: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
-def _encode_actions(text: str, table: int) -> tuple[OFAction, ...]:
+def _encode_actions(text: str, table: int, lookup: Any) -> tuple[OFAction, ...]:
     api = _actions_api()
-    encode = getattr(api, "encode_actions", None)
-    if encode is None:
-        raise click.UsageError("--actions: the actions encoder is not available yet")
     parsed = api.parse_actions(text)
-    make_ctx = getattr(api, "EncodeContext", None)
-    ctx = make_ctx(table=table) if make_ctx is not None else None
-    return tuple(encode(parsed, ctx))
+    try:
+        ctx = api.EncodeContext.at_openflow_table(
+            table,
+            lookup_port=lookup,
+            allocate_group=_Counter(),
+            allocate_meter=_Counter(),
+        )
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--table") from None
+    return tuple(api.encode_actions(parsed, ctx))
+
+
+class _Counter:
+    """Allocator of group/meter ids for one command: equal keys share an id."""
+
+    def __init__(self) -> None:
+        self.ids: dict[Any, int] = {}
+
+    def __call__(self, key: Any) -> int:
+        return self.ids.setdefault(key, len(self.ids) + 1)
 
 
 @command.command("compile")
@@ -226,7 +240,7 @@ def compile_cmd(
         if actions_text is None:
             actions: tuple[OFAction, ...] = (Resubmit(table + 1),)
         else:
-            actions = _encode_actions(actions_text, table)
+            actions = _encode_actions(actions_text, table, lookup)
         flows = to_flows(compiled, table, priority, actions, lambda: next(conj_ids), extra)
         return "\n".join(f.to_ofctl() for f in flows)
 

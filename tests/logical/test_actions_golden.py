@@ -115,3 +115,14 @@ def test_prerequisites(text: str, prereqs: str | None) -> None:
     from pyovn.logical.actions.prereqs import action_prerequisites
 
     assert action_prerequisites(parse_actions(text)) == prereqs
+
+
+def test_context_from_openflow_table() -> None:
+    from pyovn.logical.actions import EncodeContext, encode_actions
+
+    ctx = EncodeContext.at_openflow_table(50, lookup_port={"p": 3}.get)
+    assert (ctx.pipeline.value, ctx.table) == ("egress", 2)
+    actions = encode_actions(parse_actions('outport = "p"; next;'), ctx)
+    assert render(actions) == "set_field:0x3->reg15,resubmit(,51)"
+    with pytest.raises(ValueError):
+        EncodeContext.at_openflow_table(0)

@@ -66,6 +66,14 @@ class EncodeContext:
     controller_meter: str | None = None  # meter name rate-limiting paused actions
     resolve: Resolver = field(default_factory=lambda: symtab_resolver(SYMTAB))
 
+    @classmethod
+    def at_openflow_table(cls, table: int, **kwargs: Any) -> EncodeContext:
+        """The context of a logical flow that runs in OpenFlow table `table`."""
+        where = layout.stage_for(table)
+        if where is None:
+            raise ValueError(f"OpenFlow table {table} runs no logical stage")
+        return cls(where[0], where[1], **kwargs)
+
 
 @dataclass(frozen=True, slots=True)
 class EncodeResult:
