@@ -51,7 +51,7 @@ class TableMonitor:
     table: str
     columns: tuple[MonitoredColumn, ...]
     condition: MonitorCondition
-    select: int  # union of the columns' select flags
+    select: int  # union of the requests' select flags (a request may name no column)
 
     def columns_for(self, kind: int) -> tuple[MonitoredColumn, ...]:
         return tuple(c for c in self.columns if c.select & kind)
@@ -111,6 +111,7 @@ def _table_monitor(ts: TableSchema, items: list[Any], version: int) -> TableMoni
     columns: dict[str, MonitoredColumn] = {}
     clauses: list[Any] = []
     has_where = False
+    union = 0
     for item in items:
         parser = MemberParser(item, "table monitor request")
         columns_json = parser.get("columns", ("array",), optional=True)
@@ -118,6 +119,7 @@ def _table_monitor(ts: TableSchema, items: list[Any], version: int) -> TableMoni
         where_json = (parser.get("where", ("array",), optional=True) if version > 1 else None)
         parser.finish()
         select = _parse_select(select_json)
+        union |= select
         if columns_json is None:
             names = [n for n in ts.columns if n != "_uuid"]
         else:
@@ -133,9 +135,6 @@ def _table_monitor(ts: TableSchema, items: list[Any], version: int) -> TableMoni
         if where_json is not None:
             has_where = True
             clauses.extend(MonitorCondition.from_json(ts, where_json).clauses)
-    union = 0
-    for c in columns.values():
-        union |= c.select
     condition = MonitorCondition(tuple(clauses)) if has_where else MonitorCondition()
     return TableMonitor(ts.name, tuple(columns.values()), condition, union)
 

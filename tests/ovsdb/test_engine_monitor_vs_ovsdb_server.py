@@ -54,6 +54,8 @@ MONITORS: list[tuple[str, int, Any]] = [
                         "where": [["name", "==", "pre"], ["s", "==", "ab"]]}]}),
     ("v3cond", 3, {"A": [{"columns": ["name", "ns", "i"], "where": [["i", ">", 10]]}]}),
     ("v3false", 3, {"A": [{"columns": ["name"], "where": [False]}]}),
+    ("v2none", 2, {"A": [{"columns": []}], "C": [{"columns": []}]}),
+    ("v1none", 1, {"A": [{"columns": []}], "C": [{"columns": [], "select": {"modify": False}}]}),
 ]
 METHOD = {1: "monitor", 2: "monitor_cond", 3: "monitor_cond_since"}
 ZERO = "00000000-0000-0000-0000-000000000000"
