@@ -162,3 +162,9 @@ def test_idl_falls_back_and_reconnects_after_a_malformed_update() -> None:
         await idl.close()
         server.close()
     run(body())
+
+
+def test_idl_rejects_remotes_it_cannot_use() -> None:
+    for remote in ("ssl:127.0.0.1:6641", "punix:/tmp/x", "", "bogus:thing"):
+        with pytest.raises(ValueError):
+            Idl(remote, "D")

@@ -57,8 +57,12 @@ class Idl:
                  min_backoff: float = 0.25, max_backoff: float = 8.0,
                  leader_only: bool = False, track_changes: bool = True) -> None:
         self.remotes = [r.strip() for r in remote.split(",") if r.strip()]
-        for r in self.remotes:
-            parse_remote(r)  # ValueError now rather than in the background
+        if not self.remotes:
+            raise ValueError("no remote given")
+        for r in self.remotes:  # ValueError now rather than in the background
+            parsed = parse_remote(r)
+            if parsed.passive or parsed.kind not in ("unix", "tcp"):
+                raise ValueError(f"{r}: the client connects to unix: and tcp: remotes only")
         self.database = database
         self._table_request = dict(tables) if tables is not None else None
         self.conditions: dict[str, list[Any]] = dict(conditions or {})
@@ -111,8 +115,10 @@ class Idl:
         async with asyncio.timeout(timeout):
             while not self._ready.is_set():
                 self._raise_fatal()
-                waiter = asyncio.ensure_future(self._ready.wait())
                 assert self._task is not None
+                if self._task.done():
+                    raise ClientError(f"the IDL for {self.database} is closed")
+                waiter = asyncio.ensure_future(self._ready.wait())
                 await asyncio.wait([waiter, self._task], return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
         self._raise_fatal()
@@ -328,6 +334,16 @@ class Idl:
     # ------------------------------------------------------------ the run loop
 
     async def _run(self) -> None:
+        try:
+            await self._reconnect_loop()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never die silently: waiters get the reason
+            log.exception("IDL for %s stopped", self.database)
+            self._fatal = exc
+            self._notify_changed()
+
+    async def _reconnect_loop(self) -> None:
         backoff = self.min_backoff
         attempt = 0
         while not self._closing:
@@ -476,10 +492,7 @@ class Idl:
                 raise ReplicaError(f"malformed monitor_cond_since reply {result!r}")
             found, last_id, updates = result
             self.last_monitor_found = found
-            try:
-                new_id = uuid.UUID(last_id)
-            except ValueError as exc:
-                raise ReplicaError(f"bad last-txn-id {last_id!r}") from exc
+            new_id = _txn_id(last_id)
             try:
                 if found:
                     replica.apply_updates(updates, 3)
@@ -508,29 +521,39 @@ class Idl:
 
     def _apply_notification(self, method: str, params: list[Any]) -> None:
         if not params:
-            raise ValueError(f"{method} without parameters")
+            raise ReplicaError(f"{method} without parameters")
         if params[0] != self._monitor_id:
             watch = self._server_watch
             if watch is not None and params[0] == watch.monitor_id:
-                watch.apply(method, params)
+                try:
+                    watch.apply(method, params)
+                except ValueError as exc:
+                    raise ReplicaError(f"_Server: {exc}") from exc
                 if not watch.usable:
-                    raise ValueError(f"_Server: {watch.reason}")  # drop and reconnect
+                    raise ReplicaError(f"_Server: {watch.reason}")  # drop and reconnect
             return
         try:
             if method == "update3":
                 if len(params) != 3:
                     raise ReplicaError("update3 needs 3 parameters")
                 self.replica.apply_updates(params[2], 3)
-                self.last_txn_id = uuid.UUID(params[1])
+                self.last_txn_id = _txn_id(params[1])
             else:
                 if len(params) != 2:
                     raise ReplicaError(f"{method} needs 2 parameters")
                 self.replica.apply_updates(params[1], 2 if method == "update2" else 1)
-        except (ReplicaError, ValueError):
+        except ReplicaError:
             self.last_txn_id = ZERO_UUID  # whatever we hold now, resync it all
             raise
         finally:
             self._notify_changed()
+
+
+def _txn_id(text: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ReplicaError(f"bad last-txn-id {text!r}") from exc
 
 
 class _RetryElsewhere(ClientError):

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pyovn.ovsdb import jsonrpc
-from pyovn.ovsdb.client.errors import ConnectionLost, ServerError
+from pyovn.ovsdb.client.errors import ClientError, ConnectionLost, ServerError
 from pyovn.ovsdb.schema import DatabaseSchema
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,9 @@ class Client:
         except (OSError, jsonrpc.ProtocolError, ConnectionLost) as exc:
             log.warning("connection error remote=%s error=%s", self.name, exc)
             reason = exc
+        except Exception as exc:  # a bug must not leave callers waiting forever
+            log.exception("unexpected error on connection remote=%s", self.name)
+            reason = exc
         self._shutdown(reason)
 
     def _dispatch(self, msg: Any) -> None:
@@ -170,7 +173,8 @@ class Client:
             elif self.on_notify is not None:
                 try:
                     self.on_notify(method, params)
-                except (ValueError, TypeError) as exc:
+                except (ValueError, TypeError, ClientError) as exc:
+                    # e.g. an update the replica cannot apply: resync on a new connection
                     raise jsonrpc.ProtocolError(f"bad {method} notification: {exc}") from exc
             return
         if "id" not in msg or ("result" not in msg and "error" not in msg):
