@@ -10,6 +10,7 @@ import pytest
 
 from pyovn.cli.ovsdb_tool import main, parse_args
 from pyovn.ovsdb.storage import StandaloneStorage, scan_records
+from pyovn.ovsdb.storage.ovs_order import shash_order
 from pyovn.ovsdb.storage.show_log import atom_text, date_text
 
 DATA = Path(__file__).parent / "data" / "storage"
@@ -249,3 +250,26 @@ def test_hostile_transactions_never_trace_back(
         assert json.loads(out) and err == ""
     else:
         assert status == 1 and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("names", "ovs_order"),
+    [
+        # Orders OVS 3.1's show-log printed for records of ovs-written.db.
+        (["name", "children", "options", "value", "tags"],
+         ["name", "children", "options", "tags", "value"]),
+        (["name", "weight", "enabled"], ["name", "enabled", "weight"]),
+        (["options", "value", "tags"], ["options", "tags", "value"]),
+        (["_date", "Child", "_is_diff", "_comment", "Item"],
+         ["_date", "Child", "Item", "_comment", "_is_diff"]),
+        (["bridges", "external_ids", "next_cfg"], ["bridges", "external_ids", "next_cfg"]),
+    ],
+)
+def test_shash_order_matches_ovs(names: list[str], ovs_order: list[str]) -> None:
+    assert shash_order(names) == ovs_order
+
+
+def test_shash_order_is_a_permutation_through_resizes() -> None:
+    names = [f"k{i}" for i in range(1000)]
+    ordered = shash_order(names)
+    assert sorted(ordered) == sorted(names) and ordered != names

@@ -11,9 +11,9 @@ digits; with ``-mm`` every column value too, in the ovs-vsctl-like syntax of
 ``ovsdb_datum_to_string`` (falling back to JSON when the value does not
 parse as the column's type, as a diff of a one-element column may not).
 
-OVS walks tables, rows and columns in hash order; this module keeps the
-order of the file, so the two outputs agree line for line only after
-sorting within each record (which is what the differential test does).
+OVS walks tables, rows and columns in the iteration order of its hash
+tables; ``ovs_order.shash_order`` reproduces that order, so the output is
+byte-identical to OVS's.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 from pyovn.ovsdb.data import Datum
 from pyovn.ovsdb.errors import OvsdbError, json_to_string
 from pyovn.ovsdb.schema import DatabaseSchema, TableSchema
+from pyovn.ovsdb.storage.ovs_order import shash_order
 from pyovn.ovsdb.types import Atom, Type
 
 _BARE_STRING = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -103,7 +104,8 @@ def _row_lines(
     yield f"  table {table_name} {label}:"
     if isinstance(columns, dict):
         if verbosity > 1:
-            for column, value in columns.items():
+            for column in shash_order(columns):
+                value = columns[column]
                 yield f"    {column}={_value_text(table, column, value)}"
         if new_name and new_name != old_name:
             names[row_uuid] = new_name
@@ -131,11 +133,13 @@ def change_lines(
     lines: list[str] = []
     if verbosity > 0:
         is_diff = record.get("_is_diff") is True
-        for table_name, rows in record.items():
+        for table_name in shash_order(record):
+            rows = record[table_name]
             if table_name.startswith("_") or not isinstance(rows, dict):
                 continue
             table = schema.tables.get(table_name) if schema else None
-            for row_uuid, columns in rows.items():
+            for row_uuid in shash_order(rows):
+                columns = rows[row_uuid]
                 lines.extend(
                     _row_lines(table_name, row_uuid, columns, table, names, is_diff, verbosity)
                 )
