@@ -93,7 +93,7 @@ def test_show_log_levels(capsys: pytest.CaptureFixture[str]) -> None:
     _, most, _ = tool(capsys, "show-log", "-mm", str(OVS_FILE))
     assert (
         '  table Item insert row "é ünï \\"q\\"" (86da520d):\n'
-        '    name="é ünï \\"q\\""\n    weight=0.5\n    enabled=true\n\n'
+        '    name="é ünï \\"q\\""\n    enabled=true\n    weight=0.5\n\n'
     ) in most
     assert "  table Child row \"c1\" (6756c97f) diff:\n    delete row\n" in most
     assert "    options={k=w, k2=v2}\n" in most
