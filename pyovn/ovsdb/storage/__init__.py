@@ -16,15 +16,18 @@ its committed transactions survive a restart.  The interface is a log:
   lets a server batch many commits into one fsync; ``GroupCommit`` does that
   for asyncio servers.
 * ``compact(snapshot)`` replaces the whole log by the schema and one record
-  holding every row (``replay.snapshot_record``), and ``compaction_due()``
-  applies ovsdb-server's rule for when to do it (``compaction``).
+  holding every row (``replay.online_snapshot(db, now_ms)`` builds it as
+  ovsdb-server does), and ``compaction_due()`` applies ovsdb-server's rule
+  for when to do it (``compaction``).
 * ``last_sha1`` is the SHA-1 of the last record written or replayed (and
   kept); it names the database state that record produced, and
   ``record_txn_id`` turns it into a transaction id that survives restarts.
 
 Anything with that shape can replace the standalone file, a Raft log or an
 etcd key range, without touching transactions, monitors or the protocol:
-``Storage`` below is the seam.
+``Storage`` below is the seam.  ``replay`` holds what needs the engine
+(``load``, ``replay``, ``online_snapshot``, ``convert``); ``show_log`` and
+``ovs_order`` format records exactly as ``ovsdb-tool show-log`` does.
 
 The file format (``records``) is OVS's, byte for byte in framing: a header
 ``OVSDB JSON <length> <sha1>`` and a JSON object per record, the first one
