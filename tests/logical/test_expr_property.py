@@ -267,6 +267,8 @@ def _realistic(packet: dict[str, int | str]) -> dict[str, int | str]:
             pkt[name] = 0
     if pkt["eth.type"] != 0x800:
         pkt["ip4.src"] = pkt["ip4.dst"] = 0
+    if pkt["ip.frag"] == 3:  # later fragments have no L4 header
+        pkt["tcp.dst"] = pkt["tcp.src"] = pkt["udp.dst"] = 0
     if not is_ip or pkt["ip.proto"] != 6:
         pkt["tcp.dst"] = pkt["tcp.src"] = 0
     if not is_ip or pkt["ip.proto"] != 17:

@@ -27,7 +27,7 @@ from itertools import product
 from pyovn.logical.errors import LogicalTypeError
 from pyovn.logical.expr import ast
 from pyovn.logical.expr.ast import Relop
-from pyovn.logical.expr.symbols import SYMTAB, Symbol
+from pyovn.logical.expr.symbols import SYMTAB, Level, Symbol
 from pyovn.logical.lexer import quote_string
 
 ChassisResident = Callable[[str], bool]
@@ -165,17 +165,53 @@ def _drop_subsumed(atoms: set[Atom]) -> set[Atom]:
 
 
 def _reduce_alternatives(alts: Iterable[Atom]) -> tuple[Atom, ...] | None:
-    """Dedupe, merge and drop subsumed alternatives; None if one matches everything."""
+    """Dedupe and drop subsumed alternatives; None if one matches everything."""
     unique = set(alts)
     strings = {a for a in unique if a.string is not None}
     ints = unique - strings
     if any(a.mask == 0 for a in ints):
         return None
     if len(ints) > 1:
-        ints = _drop_subsumed(_merge_adjacent(ints))
-        if any(a.mask == 0 for a in ints):
-            return None
+        ints = _drop_subsumed(ints)
     return tuple(sorted(strings | ints))
+
+
+MAX_NOMINAL_EXPANSION = 256
+
+
+def _expand_nominal(name: str, symbol: Symbol, alts: tuple[Atom, ...]) -> tuple[Atom, ...]:
+    """Alternatives on a field OpenFlow cannot mask, as exact values."""
+    full = (1 << symbol.width) - 1
+    out: set[Atom] = set()
+    for atom in alts:
+        free = [1 << i for i in range(symbol.width) if not atom.mask >> i & 1]
+        if len(free) > MAX_NOMINAL_EXPANSION.bit_length() - 1:
+            raise LogicalTypeError(
+                f"Cannot compile a masked match on {name}, which OpenFlow matches only "
+                "exactly (such a match comes from `!=' or a negated predicate)."
+            )
+        for bits in product((0, 1), repeat=len(free)):
+            extra = sum(b for b, on in zip(free, bits, strict=True) if on)
+            out.add(Atom(atom.value | extra, full))
+    return tuple(sorted(out))
+
+
+def _finish_dims(dims: Dims, symtab: Mapping[str, Symbol]) -> Dims:
+    """Per field: exact values for nominal fields, merged masks for the others."""
+    out: Dims = {}
+    for name, alts in dims.items():
+        symbol = symtab[name]
+        if symbol.is_string:
+            out[name] = alts
+        elif symbol.level is Level.NOMINAL:
+            out[name] = _expand_nominal(name, symbol, alts)
+        elif len(alts) > 1:
+            reduced = _reduce_alternatives(_merge_adjacent(set(alts)))
+            if reduced is not None:
+                out[name] = reduced
+        else:
+            out[name] = alts
+    return out
 
 
 Dims = dict[str, tuple[Atom, ...]]
@@ -269,7 +305,7 @@ def normalize(expr: ast.Expr, symtab: Mapping[str, Symbol] = SYMTAB) -> tuple[Cl
     clauses: list[Clause] = []
     seen: set[Clause] = set()
     for dims in _nf(expr):
-        for split in _crossproduct(dims, symtab):
+        for split in _crossproduct(_finish_dims(dims, symtab), symtab):
             clause = Clause(tuple(split.items()))
             if clause not in seen:
                 seen.add(clause)

@@ -101,7 +101,8 @@ BASE_FIELDS: tuple[tuple[str, str, int, bool, str | None], ...] = (
 
 # OpenFlow fields that other fields need as prerequisites in every flow: a
 # disjunction over them is expanded into separate flows, never a conjunction.
-CROSSPRODUCT_FIELDS = frozenset({"eth.type", "ip.proto", "icmp4.type", "icmp6.type"})
+# ip.frag too: whether a clause is about later fragments must be known per flow.
+CROSSPRODUCT_FIELDS = frozenset({"eth.type", "ip.proto", "icmp4.type", "icmp6.type", "ip.frag"})
 
 # name, "parent[lo..hi]", prerequisites
 SUBFIELDS: tuple[tuple[str, str, str | None], ...] = (

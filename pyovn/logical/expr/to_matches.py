@@ -95,6 +95,47 @@ class CompiledMatches:
     # each conjunction: (match of the conj_id flow, per dimension its alternatives)
 
 
+# Logical fields OVS reads from the L4 header: zero in later fragments, and
+# OpenFlow refuses to match them together with nw_frag=later.
+L4_FIELDS = frozenset(
+    {
+        "tcp.src",
+        "tcp.dst",
+        "tcp.flags",
+        "udp.src",
+        "udp.dst",
+        "sctp.src",
+        "sctp.dst",
+        "icmp4.type",
+        "icmp4.code",
+        "icmp6.type",
+        "icmp6.code",
+        "nd.target",
+        "nd.sll",
+        "nd.tll",
+    }
+)
+
+
+def _later_fragments_only(dims: dict[str, tuple[Atom, ...]]) -> bool:
+    frag = dims.get("ip.frag")
+    if frag is None or len(frag) != 1:
+        return False
+    return {s for s in _FRAG_STATES if s & frag[0].mask == frag[0].value} == {3}
+
+
+def _resolve_later_fragments(clause: Clause) -> dict[str, tuple[Atom, ...]] | None:
+    """For later fragments, L4 fields are 0: decide their tests here (None: no match)."""
+    dims = dict(clause.dims)
+    if not _later_fragments_only(dims):
+        return dims
+    for name in [n for n in dims if n in L4_FIELDS]:
+        if not any(a.value == 0 for a in dims[name]):
+            return None
+        del dims[name]
+    return dims
+
+
 def clause_matches(
     clauses: Sequence[Clause],
     lookup_port: PortLookup,
@@ -106,8 +147,11 @@ def clause_matches(
     for clause in clauses:
         common: list[FieldMatch] = []
         sets: list[Alternatives] = []
+        resolved = _resolve_later_fragments(clause)
+        if resolved is None:
+            continue
         dead = False
-        for name, alts in clause.dims:
+        for name, alts in resolved.items():
             options = [_atom_matches(symtab[name], a, lookup_port) for a in alts]
             live = tuple(dict.fromkeys(o for o in options if o is not None))
             if not live:
