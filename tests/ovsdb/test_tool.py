@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -273,3 +275,25 @@ def test_shash_order_is_a_permutation_through_resizes() -> None:
     names = [f"k{i}" for i in range(1000)]
     ordered = shash_order(names)
     assert sorted(ordered) == sorted(names) and ordered != names
+
+
+def test_pyovn_command_line_entry_point(tmp_path: Path) -> None:
+    pyovn = Path(sys.executable).with_name("pyovn")
+    done = subprocess.run(
+        [str(pyovn), "ovsdb-tool", "show-log", "-m", str(OVS_FILE)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith('record 0: "StorageTest" schema')
+    done = subprocess.run(
+        [str(pyovn), "ovsdb-tool", "db-is-clustered", str(OVS_FILE)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "")
+    done = subprocess.run(
+        [str(pyovn), "ovsdb-tool", "db-name", str(tmp_path / "missing.db")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 1
+    missing = tmp_path / "missing.db"
+    assert done.stderr == f"ovsdb-tool: {missing}: open failed (No such file or directory)\n"
