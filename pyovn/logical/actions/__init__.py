@@ -6,7 +6,8 @@ Public API (others call it):
   subclasses with a 1-based column;
 - `format_actions(actions)` -> OVN's canonical text;
 - `encode_actions(actions, ctx)` -> OpenFlow actions (`OFAction` tuple);
-  `encode_actions_full` also returns the groups and meters used.
+  `encode_actions_full` also returns the groups and meters used;
+- `action_prerequisites(actions)` -> match text the flow's match must imply.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from pyovn.logical.actions.encode import (
 )
 from pyovn.logical.actions.format import format_actions
 from pyovn.logical.actions.parser import parse_actions
+from pyovn.logical.actions.prereqs import action_prerequisites
 
 __all__ = [
     "ActionEncodeError",
     "ActionList",
+    "action_prerequisites",
     "EncodeContext",
     "EncodeResult",
     "encode_actions",

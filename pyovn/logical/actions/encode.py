@@ -59,7 +59,7 @@ class EncodeContext:
     pipeline: Pipeline
     table: int  # the logical table (stage) the actions run in
     lookup_port: Callable[[str], int | None] = _no_port  # port name -> tunnel key
-    datapath_key: int = 0
+    datapath_key: int = 0  # the logical datapath (metadata); no action needs it yet
     is_router: bool = False  # routers use the DNAT/SNAT zones, switches reg13
     allocate_group: Callable[[of.GroupDef], int] | None = None
     allocate_meter: Callable[[str], int] | None = None

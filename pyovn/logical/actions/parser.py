@@ -280,12 +280,17 @@ def parse_actions(
     symtab: Mapping[str, Any] | None = None,
     *,
     resolve: Resolver | None = None,
+    address_sets: Mapping[str, Any] | None = None,
+    port_groups: Mapping[str, Any] | None = None,
 ) -> ast.ActionList:
     """Parse and type-check logical actions; raise `LogicalError` with a column.
 
     `symtab` is the match-expression symbol table (default: the shared one);
     `resolve` replaces it entirely when given (tests, custom fields).
+    `address_sets` and `port_groups` are accepted for symmetry with the match
+    parser; no action refers to them (``$set``/``@group`` are syntax errors).
     """
+    del address_sets, port_groups
     # Importing registers the keyword parsers defined in the sibling modules.
     import pyovn.logical.actions.parse_calls
     import pyovn.logical.actions.parse_ct  # noqa: F401
