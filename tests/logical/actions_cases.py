@@ -242,6 +242,10 @@ CASES: tuple[Case, ...] = (
       "set_field:0x0/0x80->reg10,resubmit(,86),move:reg10[7]->reg0[0]"),
     C("reg2[2] = chk_lb_hairpin_reply();", None,
       "set_field:0x0/0x80->reg10,resubmit(,87),move:reg10[7]->reg2[2]"),
+    C("reg0[0] = check_in_port_sec();", None,
+      "set_field:0x0/0x1000->reg10,resubmit(,89),move:reg10[12]->reg0[0]"),
+    C("reg2[2] = check_out_port_sec();", None,
+      "set_field:0x0/0x1000->reg10,resubmit(,91),move:reg10[12]->reg2[2]"),
     C('commit_ecmp_nh(ipv6 = "false", proto = tcp);',
       "commit_ecmp_nh(ipv6 = false, proto = tcp);",
       "learn(table=92,idle_timeout=20,hard_timeout=30,delete_learned,metadata[],eth_src[],"

@@ -107,3 +107,12 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
     text = "clone { " * 2000 + "next; " + "}; " * 2000
     with pytest.raises(LogicalError):
         parse_actions(text)
+
+
+@given(st.sampled_from(SNIPPETS), st.integers(0, 10**6), st.sampled_from(list(
+    "abcxyz_.0123456789:;,{}()[]=<->\"\\/* \n$@!&|")), st.integers(0, 3))
+def test_mutated_corpus_raises_only_logical_errors(
+    text: str, where: int, char: str, cut: int
+) -> None:
+    pos = where % len(text)
+    _parse_or_logical_error(text[:pos] + char + text[pos + cut :])

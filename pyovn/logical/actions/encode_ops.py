@@ -157,6 +157,19 @@ def _chk_lb_hairpin(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
     return (_clear(flag), Resubmit(table), of.Move(flag, enc.bits(a.result)))
 
 
+_PORT_SEC_TABLES = {
+    "check_in_port_sec": layout.TABLE_CHK_IN_PORT_SEC,
+    "check_out_port_sec": layout.TABLE_CHK_OUT_PORT_SEC,
+}
+
+
+def _check_port_sec(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
+    """R = 1 when the port-security tables reject the packet (flags.check_port_sec)."""
+    assert a.result is not None
+    flag = _flag("check_port_sec")
+    return (_clear(flag), Resubmit(_PORT_SEC_TABLES[a.name]), of.Move(flag, enc.bits(a.result)))
+
+
 _CONTROLLER_CALLS = {
     "put_arp": (Opcode.PUT_ARP, ("port", "ip", "mac")),
     "put_nd": (Opcode.PUT_ND, ("port", "ip", "mac")),
@@ -184,6 +197,8 @@ _CALLS = {
     "lookup_fdb": _lookup_fdb,
     "chk_lb_hairpin": _chk_lb_hairpin,
     "chk_lb_hairpin_reply": _chk_lb_hairpin,
+    "check_in_port_sec": _check_port_sec,
+    "check_out_port_sec": _check_port_sec,
     **{name: _controller_call for name in _CONTROLLER_CALLS},
 }
 

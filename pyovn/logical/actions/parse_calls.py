@@ -50,6 +50,8 @@ CALLS: dict[str, CallSpec] = {
     "chk_lb_hairpin": CallSpec((), 1),
     "chk_lb_hairpin_reply": CallSpec((), 1),
     "dns_lookup": CallSpec((), 1),
+    "check_in_port_sec": CallSpec((), 1),
+    "check_out_port_sec": CallSpec((), 1),
 }
 
 
