@@ -27,7 +27,13 @@ from pyovn import __version__
 from pyovn.ovsdb.database import Database, commit_to_file_record, snapshot_record
 from pyovn.ovsdb.errors import OvsdbError, json_to_string
 from pyovn.ovsdb.schema import DatabaseSchema
-from pyovn.ovsdb.storage import StandaloneStorage, StorageError, lockfile, replay
+from pyovn.ovsdb.storage import (
+    StandaloneStorage,
+    StorageError,
+    StorageIOError,
+    lockfile,
+    replay,
+)
 from pyovn.ovsdb.storage.records import CLUSTER_MAGIC, TornTail, iter_records
 from pyovn.ovsdb.storage.show_log import show_log
 from pyovn.ovsdb.storage.standalone import read_schema_json, write_snapshot_file
@@ -112,6 +118,8 @@ def load_db_schema(path: str) -> DatabaseSchema:
 def _storage_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
+    except StorageIOError as err:
+        raise ToolError(f"I/O error: {err}") from err  # OVS's ovsdb_io_error wording
     except StorageError as err:
         raise ToolError(str(err)) from err
 
@@ -170,7 +178,7 @@ def _file_kind(path: str) -> str:
         with open(path, "rb") as f:
             head = f.read(32)
     except OSError as err:
-        raise ToolError(f"{path}: open failed ({err.strerror})") from err
+        raise ToolError(f"I/O error: {path}: open failed ({err.strerror})") from err
     if head.startswith(b"OVSDB JSON "):
         return "standalone"
     if head.startswith(b"OVSDB CLUSTER "):

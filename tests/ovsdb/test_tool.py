@@ -34,7 +34,7 @@ def test_create_writes_schema_record(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert records[0].json["name"] == "StorageTest"
     status, _, err = tool(capsys, "create", str(db), str(SCHEMA))
     assert status == 1
-    assert err == f"ovsdb-tool: {db}: create failed (File exists)\n"
+    assert err == f"ovsdb-tool: I/O error: {db}: create failed (File exists)\n"
 
 
 def test_create_uses_ovs_defaults(
@@ -123,7 +123,8 @@ def test_show_log_stops_at_corrupt_record(
         (["db-is-standalone"], "'db-is-standalone' command requires at least 1 arguments"),
         (["--frob"], "unrecognized option '--frob'"),
         (["-q"], "invalid option -- 'q'"),
-        (["db-name", "/nonexistent/x.db"], "/nonexistent/x.db: open failed (No such file"),
+        (["db-name", "/nonexistent/x.db"],
+         "I/O error: /nonexistent/x.db: open failed (No such file"),
         (["schema-name", "/nonexistent.ovsschema"], 'failed to read schema: "/nonexistent'),
     ],
 )
@@ -296,4 +297,5 @@ def test_pyovn_command_line_entry_point(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     missing = tmp_path / "missing.db"
-    assert done.stderr == f"ovsdb-tool: {missing}: open failed (No such file or directory)\n"
+    assert done.stderr == (
+        f"ovsdb-tool: I/O error: {missing}: open failed (No such file or directory)\n")

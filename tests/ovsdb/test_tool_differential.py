@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,43 @@ def test_transact_outputs_and_final_content_match_ovs(
     date = re.compile(r"record (\d+): \S+ \S+")
     assert normalise_show_log(_anonymous(date.sub(r"record \1:", ours_log))) == (
         normalise_show_log(_anonymous(date.sub(r"record \1:", theirs_log))))
+
+
+def test_error_lines_match_ovs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "t.db"
+    ovs_tool("create", str(db), str(TEST_SCHEMA))
+    insert = json.dumps(["StorageTest", {"op": "insert", "table": "Item", "row": {"name": "x"}}])
+    cases = [
+        ["db-name", str(tmp_path / "missing.db")],
+        ["create", str(db), str(TEST_SCHEMA)],
+        ["schema-name", str(tmp_path / "missing.ovsschema")],
+        ["bogus"],
+        ["db-name", "a", "b"],
+    ]
+    for args in cases:
+        theirs = ovs_tool(*args, check=False)
+        status, out, err = pyovn_tool(capsys, *args)
+        assert (status, out, err) == (theirs.returncode, theirs.stdout, theirs.stderr), args
+    # A writer's lock (another process) stops both tools with the same line.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(db)],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        theirs = ovs_tool("transact", str(db), insert, check=False)
+        status, _, err = pyovn_tool(capsys, "transact", str(db), insert)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert status == theirs.returncode == 1
+    assert err == theirs.stderr
+
+
+LOCK_HOLDER = """
+import sys, time
+from pyovn.ovsdb.storage import StandaloneStorage
+storage = StandaloneStorage.open(sys.argv[1])
+print("locked", flush=True)
+time.sleep(60)
+"""

@@ -51,8 +51,9 @@ def acquire(path: str) -> LockFile:
     name = lock_file_name(path)
     with _held_guard:
         if name in _held:
+            # OVS reports the same case as EDEADLK.
             raise StorageLockedError(
-                path, "failed to lock lockfile (already locked by this process)"
+                path, f"failed to lock lockfile ({os.strerror(errno.EDEADLK)})"
             )
         _held.add(name)
     try:
