@@ -38,6 +38,7 @@ from pyovn.logical.expr.pipeline import (
     compile_match,
     normalized,
     ovn_format,
+    port_names,
 )
 from pyovn.logical.expr.to_matches import to_flows
 from pyovn.logical.flow import FieldMatch, OFAction, Resubmit
@@ -236,6 +237,8 @@ def compile_cmd(
     extra = () if datapath is None else (FieldMatch(layout.LOG_DATAPATH.field, datapath),)
 
     def handler(text: str) -> str:
+        for name in port_names(text, env):
+            lookup(name)  # keys by first appearance in the text
         compiled = compile_match(text, env, lookup, residents.__contains__)
         if actions_text is None:
             actions: tuple[OFAction, ...] = (Resubmit(table + 1),)

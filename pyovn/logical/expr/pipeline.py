@@ -82,3 +82,24 @@ def compile_match(
 ) -> CompiledMatches:
     """OpenFlow matches of a match expression (table/priority/actions added by to_flows)."""
     return clause_matches(normal_form(text, env, is_chassis_resident), lookup_port, env.symtab)
+
+
+def port_names(text: str, env: MatchEnv) -> list[str]:
+    """Logical port names a match mentions, in order of first appearance."""
+    names: dict[str, None] = {}
+
+    def walk(node: ast.Syntax) -> None:
+        if isinstance(node, (ast.And, ast.Or)):
+            for item in node.items:
+                walk(item)
+        elif isinstance(node, ast.Not):
+            walk(node.item)
+        elif isinstance(node, ast.Compare) and env.symtab[node.field.name].is_string:
+            for c in node.constants.values:
+                if c.kind == "port_group":
+                    names.update(dict.fromkeys(env.port_groups.get(c.text, ())))
+                else:
+                    names[c.text] = None
+
+    walk(parse(text, env).syntax)
+    return list(names)

@@ -173,6 +173,14 @@ def clause_matches(
     return CompiledMatches(tuple(plain), tuple(conjunctions))
 
 
+_FIELD_ORDER = {name: i for i, name in enumerate(OPENFLOW_FIELD_BITS)}
+
+
+def _canonical(fields: Fields) -> Fields:
+    """Fields in the layout's declaration order (metadata, registers, L2, L3, L4, ct)."""
+    return tuple(sorted(fields, key=lambda m: (_FIELD_ORDER.get(m.field, len(_FIELD_ORDER)), m)))
+
+
 def to_flows(
     compiled: CompiledMatches,
     table: int,
@@ -186,14 +194,14 @@ def to_flows(
     votes: dict[tuple[FieldMatch, ...], list[Conjunction]] = {}
     conj_flows: list[Flow] = []
     for fields in compiled.plain:
-        plain[extra + fields] = None
+        plain[_canonical(extra + fields)] = None
     for base, dims in compiled.conjunctions:
         conj_id = alloc_conj_id()
-        conj_flows.append(Flow(table, priority, Match(extra + base, conj_id), actions))
+        conj_flows.append(Flow(table, priority, Match(_canonical(extra + base), conj_id), actions))
         for k, alts in enumerate(dims, start=1):
             for alt in alts:
                 vote = Conjunction(conj_id, k, len(dims))
-                votes.setdefault(extra + base + alt, []).append(vote)
+                votes.setdefault(_canonical(extra + base + alt), []).append(vote)
     flows = [Flow(table, priority, Match(m), actions) for m in plain]
     for fields, conj in votes.items():
         if fields not in plain:

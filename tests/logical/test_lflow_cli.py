@@ -1,0 +1,184 @@
+"""`pyovn lflow`: output formats, batch mode, JSON objects, exit codes, options."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyovn.cli.lflow import command
+from pyovn.logical.errors import LogicalError
+from pyovn.logical.expr.pipeline import MatchEnv, annotated, canonical, compile_match, normalized
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(command, list(args), input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_parse_match_canonical_and_variants() -> None:
+    expr = "ip4.src==10.0.0.0/8&&tcp.dst=={80,443}"
+    assert run("parse-match", expr) == (0, "ip4.src == 10.0.0.0/8 && tcp.dst == {80, 443}\n", "")
+    _, out, _ = run("parse-match", "--ovn", expr)
+    assert out == "ip4.src[24..31] == 0xa && (tcp.dst == 0x50 || tcp.dst == 0x1bb)\n"
+    _, out, _ = run("parse-match", "--annotate", "tcp")
+    assert out == "ip.proto == 0x6 && (eth.type == 0x800 || eth.type == 0x86dd)\n"
+    _, out, _ = run("parse-match", "--normalize", "ip4 && tcp")
+    assert out == "eth.type == 0x800 && ip.proto == 0x6\n"
+
+
+def test_single_error_exits_1_with_one_line_and_column() -> None:
+    code, out, err = run("parse-match", "ip4.src = 1.2.3.4")
+    assert code == 1
+    assert out == ""
+    assert err == "column 9: Syntax error at `=' expecting relational operator.\n"
+
+
+def test_batch_json_reports_each_line() -> None:
+    stdin = 'tcp.dst == 80\nreg0 == "x"\n$missing\n'
+    code, out, _ = run("parse-match", "--json", "-", stdin=stdin)
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines == [
+        {"ok": True, "text": "tcp.dst == 80"},
+        {
+            "ok": False,
+            "error": "Integer field reg0 is not compatible with string constant.",
+            "column": 1,
+        },
+        {
+            "ok": False,
+            "error": "Syntax error at `$missing' expecting address set name.",
+            "column": 1,
+        },
+    ]
+
+
+def test_batch_plain_text_prints_errors_in_line() -> None:
+    code, out, _ = run("parse-match", "-", stdin="ip4\n(ip4\n")
+    assert code == 0
+    assert out == "ip4\ncolumn 5: Syntax error at end of input expecting `)'.\n"
+
+
+def test_address_sets_and_port_groups() -> None:
+    args = ["--address-set", "as1=10.0.0.1,10.0.0.2", "--port-group", "pg=a,b"]
+    _, out, _ = run("parse-match", "--normalize", *args, "outport == @pg && ip4.src == $as1")
+    assert out == (
+        '(outport == "a" || outport == "b") && (ip4.src == 0xa000001 || ip4.src == 0xa000002) '
+        "&& eth.type == 0x800\n"
+    )
+
+
+def test_compile_default_next_table_ports_and_datapath() -> None:
+    code, out, _ = run(
+        "compile",
+        'inport == "vm1" && ip4 && tcp.dst == 22',
+        "--table",
+        "12",
+        "--priority",
+        "2000",
+        "--datapath",
+        "3",
+        "--port",
+        "vm1=9",
+    )
+    assert code == 0
+    assert out == (
+        "table=12,priority=2000,metadata=0x3,reg14=0x9,eth_type=0x800,nw_proto=0x6,tcp_dst=0x16 "
+        "actions=resubmit(,13)\n"
+    )
+
+
+def test_compile_assigns_port_keys_by_first_appearance_skipping_given_ones() -> None:
+    code, out, _ = run("compile", 'outport == {"z", "x", "y"}', "--port", "x=1")
+    assert sorted(out.splitlines()) == [
+        "table=8,priority=100,reg15=0x1 actions=resubmit(,9)",
+        "table=8,priority=100,reg15=0x2 actions=resubmit(,9)",
+        "table=8,priority=100,reg15=0x3 actions=resubmit(,9)",
+    ]
+    _, out, _ = run("compile", 'outport == "z" && inport == "y"', "--port", "x=1")
+    assert out == "table=8,priority=100,reg14=0x3,reg15=0x2 actions=resubmit(,9)\n"
+
+
+def test_compile_conjunction_and_chassis_resident() -> None:
+    _, out, _ = run(
+        "compile",
+        "--address-set",
+        "s=1.1.1.1,2.2.2.2",
+        "--port-group",
+        "g=p,q",
+        "inport == @g && ip4.src == $s",
+    )
+    lines = out.splitlines()
+    assert sum("conjunction(1," in line for line in lines) == 4
+    assert lines[-1] == "table=8,priority=100,eth_type=0x800,conj_id=1 actions=resubmit(,9)"
+    _, out, _ = run("compile", 'is_chassis_resident("p") && ip4', "--chassis-resident", "p")
+    assert out == "table=8,priority=100,eth_type=0x800 actions=resubmit(,9)\n"
+    _, out, _ = run("compile", 'is_chassis_resident("p") && ip4')
+    assert out == "\n"
+
+
+def test_compile_batch_json_shares_conj_ids() -> None:
+    stdin = (
+        "ip4.src == {1.1.1.1, 2.2.2.3} && tcp.dst == {1, 4}\n"
+        "ip4.dst == {1.1.1.1, 2.2.2.3} && udp.src == {1, 4}\n"
+        "reg0 ==\n"
+    )
+    code, out, _ = run("compile", "--json", "-", stdin=stdin)
+    items = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert "conj_id=1" in items[0]["text"] and "conj_id=2" in items[1]["text"]
+    assert items[2] == {
+        "ok": False,
+        "error": "Syntax error at end of input expecting constant.",
+        "column": 8,
+    }
+
+
+def test_bad_address_set_member_is_a_usage_error() -> None:
+    code, _, err = run("parse-match", "--address-set", "x=notanip", "ip4")
+    assert code == 2
+    assert "--address-set" in err
+
+
+def test_parse_actions_delegates_to_actions_package() -> None:
+    code, out, _ = run("parse-actions", "ip.ttl--; next;")
+    assert (code, out) == (0, "ip.ttl--; next;\n")
+
+
+def test_entry_point_runs_as_subprocess() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyovn", "lflow", "parse-match", "--json", "ct.est && !ct.new"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"ok": True, "text": "ct.est && !ct.new"}
+
+
+ENV = MatchEnv.from_strings({"a": ["1.1.1.1"]}, {"g": ["p"]})
+ALPHABET = st.sampled_from(
+    list('ip4.srcdt =!<>&|(){}[],;$@"\\0123456789xabcf:/-_ ')
+    + ["tcp.dst", "ip4", "$a", "@g", "reg0", "inport", "..", "0x"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.lists(ALPHABET, max_size=14).map("".join)))
+def test_fuzz_only_logical_errors_escape(text: str) -> None:
+    for stage in (canonical, annotated, normalized):
+        try:
+            stage(text, ENV)
+        except LogicalError as err:
+            assert err.message
+            assert err.column >= 0
+    try:
+        compile_match(text, ENV, lambda name: 1)
+    except LogicalError:
+        pass
