@@ -198,6 +198,12 @@ CASES: tuple[Case, ...] = (
     C('ct_lb_mark(backends=192.168.1.2:80,192.168.1.3:80; hash_fields="eth_src,eth_dst,'
       'ip_src,ip_dst,tcp_src,tcp_dst"; skip_snat);', None, "group:1", "ip"),
     C("ct_snat_to_vip;", None, "resubmit(,88)"),
+    C("reg9[16..31] = select(1=50, 2=100, 3, );", "reg9[16..31] = select(1=50, 2=100, 3=100);",
+      "group:1"),
+    C("reg0 = select(1, 2);", "reg0 = select(1=100, 2=100);", "group:1"),
+    C('xxreg1[0..15] = select(values=(1=50, 2); hash_fields="ip_src,ip_dst");',
+      'xxreg1[0..15] = select(values=(1=50, 2=100); hash_fields="ip_src,ip_dst");',
+      "group:1", "ip"),
     # lookups through tables
     C("get_arp(outport, ip4.dst);", None,
       "push:reg0[],move:ip_dst[]->reg0[],set_field:00:00:00:00:00:00->eth_dst,"

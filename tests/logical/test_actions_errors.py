@@ -13,6 +13,15 @@ from pyovn.logical.layout import Pipeline
 
 # text, error class, column, message
 ERRORS: list[tuple[str, str, int, str]] = [
+    ("reg0 = select(1=, 2);", "LogicalSyntaxError", 17, "Syntax error at `,' expecting weight."),
+    ("reg0 = select(1=0, 2);", "LogicalSyntaxError", 17,
+     "Syntax error at `0' weight can't be 0."),
+    ("reg0 = select(123);", "LogicalSyntaxError", 18,
+     "Syntax error at `)' expecting at least 2 group members."),
+    ("reg0 = select(values=(1, 2); test_fields=\"x\");", "LogicalSyntaxError", 30,
+     "Syntax error at `test_fields' expecting hash_fields."),
+    ("reg0[0..14] = select(1, 2, 3);", "LogicalTypeError", 15,
+     'cannot use 15-bit field reg0 for "select", which requires at least 16 bits.'),
     (
         'drop; next;',
         'LogicalSyntaxError', 7,

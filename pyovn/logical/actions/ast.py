@@ -247,6 +247,15 @@ class BindVport:
 
 
 @dataclass(frozen=True, slots=True)
+class Select:
+    """``R = select(v=w, ...)``: R gets one value, chosen by weight (ECMP)."""
+
+    result: FieldRef
+    members: tuple[tuple[int, int], ...]  # (value, weight)
+    hash_fields: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CommitEcmpNh:
     ipv6: bool
     proto: str  # "tcp" | "udp" | "sctp"
@@ -255,7 +264,7 @@ class CommitEcmpNh:
 Action = (
     Next | Output | Drop | Assign | Exchange | DecTtl | StackOp | OvnFieldAssign | Nested
     | CtNext | CtCommit | CtZoneOp | CtNat | CtLb | Simple | Call | PutOpts | Log
-    | SetQueue | CheckPktLarger | TriggerEvent | BindVport | CommitEcmpNh
+    | SetQueue | CheckPktLarger | TriggerEvent | BindVport | CommitEcmpNh | Select
 )
 
 

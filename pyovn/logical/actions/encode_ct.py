@@ -82,6 +82,19 @@ def _ct_lb(enc: Encoder, a: ast.CtLb) -> tuple[OFAction, ...]:
     return (enc.group(of.GroupDef(buckets, fields)),)
 
 
+@register(ast.Select)
+def _select(enc: Encoder, a: ast.Select) -> tuple[OFAction, ...]:
+    """A select group whose buckets load one value each, then go on to the next table."""
+    dst = enc.bits(a.result)
+    table = enc.next_table()
+    buckets = tuple(
+        of.GroupBucket((set_constant(dst, ast.Constant(value), value), Resubmit(table)), weight)
+        for value, weight in a.members
+    )
+    fields = tuple(f.strip() for f in a.hash_fields.split(",")) if a.hash_fields else ()
+    return (enc.group(of.GroupDef(buckets, fields)),)
+
+
 @register(ast.Simple)
 def _simple(enc: Encoder, a: ast.Simple) -> tuple[OFAction, ...]:
     if a.name == "ct_clear":

@@ -134,6 +134,14 @@ def _trigger_event(a: ast.TriggerEvent) -> str:
     return f"trigger_event({', '.join(parts)});"
 
 
+def _select(a: ast.Select) -> str:
+    members = ", ".join(f"{v}={w}" for v, w in a.members)
+    if a.hash_fields is None:
+        return f"{_result(a.result)}select({members});"
+    return (f"{_result(a.result)}select(values=({members}); "
+            f"hash_fields={format_string(a.hash_fields)});")
+
+
 _FORMATTERS: dict[type, Callable[[Any], str]] = {
     ast.Next: _next,
     ast.Output: lambda a: "output;",
@@ -157,6 +165,7 @@ _FORMATTERS: dict[type, Callable[[Any], str]] = {
     ast.CheckPktLarger: lambda a: f"{_result(a.result)}check_pkt_larger({a.pkt_len});",
     ast.TriggerEvent: _trigger_event,
     ast.BindVport: lambda a: f"bind_vport({format_string(a.vport)}, {format_field(a.port)});",
+    ast.Select: _select,
     ast.CommitEcmpNh: lambda a: (
         f"commit_ecmp_nh(ipv6 = {'true' if a.ipv6 else 'false'}, proto = {a.proto});"
     ),

@@ -8,7 +8,8 @@ from __future__ import annotations
 import ipaddress
 
 from pyovn.logical.actions import ast
-from pyovn.logical.actions.parser import KEYWORDS, Parser
+from pyovn.logical.actions.fields import FieldInfo
+from pyovn.logical.actions.parser import KEYWORDS, RESULT_FUNCTIONS, Parser, width_of
 from pyovn.logical.lexer import IntFormat, Token, TokenType
 
 NAT_ZONES = frozenset({"dnat", "snat"})
@@ -163,6 +164,50 @@ def _ct_lb(p: Parser, tok: Token) -> ast.Action:
                                  frozenset({"skip_snat", "force_snat"})))
     p.expect(TokenType.RPAREN)
     return ast.CtLb(tok.text, backends, hash_fields, "skip_snat" in flags, "force_snat" in flags)
+
+
+def _select_members(p: Parser, width: int) -> tuple[tuple[int, int], ...]:
+    members: list[tuple[int, int]] = []
+    while True:
+        value = p.parse_int("value", 0, (1 << min(width, 31)) - 1)
+        weight = 100
+        if p.ts.match(TokenType.EQUALS):
+            if p.ts.token.type is TokenType.INTEGER and p.ts.token.value == 0:
+                raise p.ts.syntax_error("weight can't be 0")
+            weight = p.parse_int("weight", 1, 65535)
+        members.append((value, weight))
+        if not p.ts.match(TokenType.COMMA) or p.ts.token.type is TokenType.RPAREN:
+            break
+    if len(members) < 2:
+        raise p.ts.syntax_error("expecting at least 2 group members")
+    return tuple(members)
+
+
+def _select(p: Parser, tok: Token, dst: ast.FieldRef, info: FieldInfo) -> ast.Action:
+    width = width_of(dst, info)
+    if info.is_string or width < 16:
+        raise p.type_error(
+            f"cannot use {width}-bit field {dst.name} for \"select\", which requires at "
+            "least 16 bits.", tok)
+    p.expect(TokenType.LPAREN)
+    hash_fields = None
+    if p.ts.match_id("values"):
+        p.expect(TokenType.EQUALS)
+        p.expect(TokenType.LPAREN)
+        members = _select_members(p, width)
+        p.expect(TokenType.RPAREN)
+        p.expect(TokenType.SEMICOLON)
+        if not p.ts.match_id("hash_fields"):
+            raise p.ts.syntax_error("expecting hash_fields")
+        p.expect(TokenType.EQUALS)
+        hash_fields = _hash_fields(p)
+    else:
+        members = _select_members(p, width)
+    p.expect(TokenType.RPAREN)
+    return ast.Select(dst, members, hash_fields)
+
+
+RESULT_FUNCTIONS["select"] = _select
 
 
 def _simple(p: Parser, tok: Token) -> ast.Action:
