@@ -191,6 +191,8 @@ CASES: tuple[Case, ...] = (
       "ct_lb(backends=192.168.1.2,192.168.1.3);", "group:1", "ip"),
     C("ct_lb(backends=fd0f::2, fd0f::3, );", "ct_lb(backends=fd0f::2,fd0f::3);", "group:1",
       "ipv6"),
+    C('ct_lb(backends=fd0f::2,fd0f::3; hash_fields="eth_src,eth_dst,ip_src,ip_dst,tp_src,tp_dst");',
+      None, "group:1", "ipv6"),
     C("ct_lb_mark(backends=[fd0f::2]:80,[fd0f::3]:80);", None, "group:1", "ipv6"),
     C("ct_lb_mark(backends=192.168.1.2:80,192.168.1.3:80; skip_snat);", None, "group:1", "ip"),
     C("ct_lb_mark(backends=192.168.1.2:80,192.168.1.3:80; force_snat);", None, "group:1",

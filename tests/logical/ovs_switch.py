@@ -50,7 +50,8 @@ def running_switch(tmp: Path, bridge: str = "br0") -> Iterator[Path]:
     try:
         started.append(subprocess.Popen(
             ["ovsdb-server", str(db), f"--remote=punix:{sock}", "--no-chdir",
-             f"--unixctl={tmp}/db.ctl", f"--log-file={tmp}/ovsdb-server.log"],
+             f"--unixctl={tmp}/db.ctl", f"--log-file={tmp}/ovsdb-server.log",
+             "-vconsole:off"],
             env=env, start_new_session=True,
         ))
         _await_path(sock)
@@ -58,7 +59,8 @@ def running_switch(tmp: Path, bridge: str = "br0") -> Iterator[Path]:
         subprocess.run([*vsctl, "init"], check=True, env=env)
         started.append(subprocess.Popen(
             ["ip", "netns", "exec", netns, "ovs-vswitchd", f"unix:{sock}", "--no-chdir",
-             f"--unixctl={tmp}/vswitchd.ctl", f"--log-file={tmp}/ovs-vswitchd.log"],
+             f"--unixctl={tmp}/vswitchd.ctl", f"--log-file={tmp}/ovs-vswitchd.log",
+             "-vconsole:off"],
             env=env, start_new_session=True,
         ))
         _await_path(tmp / "vswitchd.ctl")

@@ -28,9 +28,39 @@ type  name       value
                  text: role ``port`` -> ``reg14[]``, ``ip`` -> ``arp_spa[]``)
 ====  =========  ============================================================
 
-Opcodes (`Opcode`): the packet-generating ones carry ACTIONS; the put_*
-ones FIELDs (and OPTIONs); the ``R = ...`` ones a RESULT. Every op is
-paused (a continuation) except LOG and TRIGGER_EVENT, which only observe.
+Opcodes (`Opcode`) and what each carries:
+
+====  ================  ==============================  =========================
+code  name              logical action                  TLVs
+====  ================  ==============================  =========================
+1-11  ARP ... SCTP_     ``arp``, ``nd_ns``, ``nd_na``,   ACTIONS (run on the packet
+      ABORT             ``nd_na_router``, ``icmp4``,    the controller builds)
+                        ``icmp4_error``, ``icmp6``,
+                        ``icmp6_error``, ``tcp_reset``,
+                        ``reject``, ``sctp_abort``
+12    PUT_ARP           ``put_arp(port, ip, mac)``      FIELD port, ip, mac
+13    PUT_ND            ``put_nd(port, ip, mac)``       FIELD port, ip, mac
+14    PUT_DHCP_OPTS     ``R = put_dhcp_opts(...)``      RESULT, OPTION* (code 0:
+                                                        offerip)
+15    PUT_DHCPV6_OPTS   ``R = put_dhcpv6_opts(...)``    RESULT, OPTION*
+16    PUT_ND_RA_OPTS    ``R = put_nd_ra_opts(...)``     RESULT, OPTION* (RA codes)
+17    DNS_LOOKUP        ``R = dns_lookup()``            RESULT
+18    LOG               ``log(...)``                    PARAM verdict, severity,
+                                                        [name]; meter_id on the
+                                                        controller action
+19    PUT_FDB           ``put_fdb(port, mac)``          FIELD port, mac
+20    TRIGGER_EVENT     ``trigger_event(...)``          PARAM event, then the
+                                                        event's keys as written
+21    BIND_VPORT        ``bind_vport("vp", port)``      PARAM vport, vport_key;
+                                                        FIELD port
+22    HANDLE_SVC_CHECK  ``handle_svc_check(port)``      FIELD port
+23    IGMP              ``igmp``                        (none)
+====  ================  ==============================  =========================
+
+The numeric codes of 1-11 follow the order of the names in `Opcode`. Every
+op is paused (a continuation the controller resumes) except LOG and
+TRIGGER_EVENT, which only observe: pausing them would hold every logged
+packet on the controller for nothing.
 
 ``icmp4.frag_mtu = N`` / ``icmp6.frag_mtu = N`` inside a generating action
 encode as an OpenFlow ``note``: ``"ovn" 00``, field id:u16 (0 icmp4, 1

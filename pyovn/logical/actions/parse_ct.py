@@ -17,7 +17,7 @@ NAT_ZONES = frozenset({"dnat", "snat"})
 HASH_FIELDS = frozenset(
     {
         "eth_src", "eth_dst", "ip_src", "ip_dst", "ipv6_src", "ipv6_dst", "nw_proto",
-        "tcp_src", "tcp_dst", "udp_src", "udp_dst", "sctp_src", "sctp_dst",
+        "tcp_src", "tcp_dst", "udp_src", "udp_dst", "sctp_src", "sctp_dst", "tp_src", "tp_dst",
     }
 )
 
