@@ -128,10 +128,14 @@ NORMALIZE = [
     ("udp.src <= 65535 && ip6", "ip.proto == 0x11 && eth.type == 0x86dd"),
     ("ip4 && ip6", "0"),
     ("ip4 || ip6", "eth.type == 0x800 || eth.type == 0x86dd"),
-    # adjacent values merge into one masked match: {1, 3} -> 1/0xfffd
+    # adjacent values merge into one masked match: {2, 3} -> 2/0xfffe
     (
         "tcp.dst == {1, 2, 3} && ip4",
-        "(tcp.dst == 0x1/0xfffd || tcp.dst == 0x2) && ip.proto == 0x6 && eth.type == 0x800",
+        "(tcp.dst == 0x1 || tcp.dst[1..15] == 0x1) && ip.proto == 0x6 && eth.type == 0x800",
+    ),
+    (
+        "udp.dst == {8, 9, 10, 11, 12, 13, 14, 15} && ip6",
+        "udp.dst[3..15] == 0x1 && ip.proto == 0x11 && eth.type == 0x86dd",
     ),
     (
         "ip4 && tcp.dst >= 1024",

@@ -79,11 +79,7 @@ def _annotate(
                 combined = ast.combine(True, expr, _parse_and_annotate(prereqs, symtab, nesting))
                 assert isinstance(combined, ast.AndOr)
                 expr = combined
-    result: ast.Expr | None = None
-    for item in expr.items:
-        result = ast.combine(expr.is_and, result, _annotate(item, symtab, append, nesting))
-    assert result is not None
-    return result
+    return ast.combine_all(expr.is_and, [_annotate(i, symtab, append, nesting) for i in expr.items])
 
 
 def _annotate_cmp(

@@ -242,11 +242,16 @@ def combine(is_and: bool, a: Expr | None, b: Expr | None) -> Expr | None:
 
 
 def combine_all(is_and: bool, items: list[Expr]) -> Expr:
-    """Combination of `items`; an empty list is the operator's identity."""
-    result: Expr | None = None
+    """Combination of `items` (flattened); an empty list is the operator's identity."""
+    flat: list[Expr] = []
     for item in items:
-        result = combine(is_and, result, item)
-    return result if result is not None else Boolean(is_and)
+        if isinstance(item, AndOr) and item.is_and == is_and:
+            flat.extend(item.items)
+        else:
+            flat.append(item)
+    if not flat:
+        return Boolean(is_and)
+    return flat[0] if len(flat) == 1 else AndOr(is_and, tuple(flat))
 
 
 def negate(expr: Expr) -> Expr:

@@ -115,6 +115,10 @@ class Atom:
     string: str | None = None
 
 
+def _atom_key(a: Atom) -> tuple[str, int, int]:
+    return (a.string or "", a.value, a.mask)
+
+
 def _merge_atoms(a: Atom, b: Atom) -> Atom | None:
     if a.string is not None or b.string is not None:
         return a if a == b else None
@@ -125,30 +129,28 @@ def _merge_atoms(a: Atom, b: Atom) -> Atom | None:
 
 def _merge_adjacent(atoms: set[Atom]) -> set[Atom]:
     """Merge pairs that differ in one masked bit (``x == 4 || x == 5`` -> ``x == 4/6``)."""
-    changed = True
-    while changed:
-        changed = False
-        by_mask: dict[int, set[int]] = {}
-        for a in atoms:
-            by_mask.setdefault(a.mask, set()).add(a.value)
-        out: set[Atom] = set()
-        for mask, values in by_mask.items():
-            used: set[int] = set()
-            bits = [1 << i for i in range(mask.bit_length()) if mask >> i & 1]
-            for v in sorted(values):
-                if v in used:
-                    continue
-                for bit in bits:
-                    partner = v ^ bit
-                    if partner in values and partner not in used:
-                        used.update((v, partner))
-                        out.add(Atom(v & ~bit, mask & ~bit))
-                        changed = True
-                        break
-                else:
-                    out.add(Atom(v, mask))
-        atoms = out
-    return atoms
+    by_mask: dict[int, set[int]] = {}
+    for a in atoms:
+        by_mask.setdefault(a.mask, set()).add(a.value)
+    pending = list(by_mask)
+    while pending:
+        mask = pending.pop()
+        values = by_mask[mask]
+        for i in range(mask.bit_length()):
+            bit = 1 << i
+            if not mask & bit or len(values) < 2:
+                continue
+            pairs = {v for v in values if not v & bit and v | bit in values}
+            if not pairs:
+                continue
+            values -= pairs
+            values -= {v | bit for v in pairs}
+            wider = mask & ~bit
+            if wider not in by_mask:
+                by_mask[wider] = set()
+            by_mask[wider] |= pairs
+            pending.append(wider)
+    return {Atom(v, m) for m, values in by_mask.items() for v in values}
 
 
 def _drop_subsumed(atoms: set[Atom]) -> set[Atom]:
@@ -157,6 +159,8 @@ def _drop_subsumed(atoms: set[Atom]) -> set[Atom]:
     for a in atoms:
         by_mask.setdefault(a.mask, set()).add(a.value)
     masks = list(by_mask)
+    if len(masks) == 1:
+        return atoms
     return {
         a
         for a in atoms
@@ -173,7 +177,7 @@ def _reduce_alternatives(alts: Iterable[Atom]) -> tuple[Atom, ...] | None:
         return None
     if len(ints) > 1:
         ints = _drop_subsumed(ints)
-    return tuple(sorted(strings | ints))
+    return tuple(sorted(strings | ints, key=_atom_key))
 
 
 MAX_NOMINAL_EXPANSION = 256
@@ -193,7 +197,7 @@ def _expand_nominal(name: str, symbol: Symbol, alts: tuple[Atom, ...]) -> tuple[
         for bits in product((0, 1), repeat=len(free)):
             extra = sum(b for b, on in zip(free, bits, strict=True) if on)
             out.add(Atom(atom.value | extra, full))
-    return tuple(sorted(out))
+    return tuple(sorted(out, key=_atom_key))
 
 
 def _finish_dims(dims: Dims, symtab: Mapping[str, Symbol]) -> Dims:
