@@ -99,28 +99,32 @@ def _get_mac(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
     return loads.around(of.SetField("eth_dst", 0), Resubmit(layout.TABLE_MAC_BINDING))
 
 
-def _lookup_mac(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
+def _flag_lookup(
+    enc: Encoder, a: ast.Call, flag_name: str, table: int, loads: _Loads | None = None
+) -> tuple[OFAction, ...]:
+    """Clear a flag, let `table` set it, restore the loaded registers, R = flag."""
     assert a.result is not None
+    flag = _flag(flag_name)
+    body = (loads or _Loads()).around(_clear(flag), Resubmit(table))
+    return (*body, of.Move(flag, enc.bits(a.result)))
+
+
+def _lookup_mac(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
     port, ip, mac = (enc.bits(r) for r in a.args)
-    flag = _flag("lookup_mac")
     loads = _Loads()
     loads.load(port, layout.LOG_INPORT)
     loads.load(ip, _ip_reg(ip.nbits))
     loads.load(mac, ETH_SRC)
-    body = loads.around(_clear(flag), Resubmit(layout.TABLE_MAC_LOOKUP))
-    return (*body, of.Move(flag, enc.bits(a.result)))
+    return _flag_lookup(enc, a, "lookup_mac", layout.TABLE_MAC_LOOKUP, loads)
 
 
 def _lookup_mac_ip(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
-    assert a.result is not None
     port, ip = (enc.bits(r) for r in a.args)
-    flag = _flag("lookup_mac")
     loads = _Loads()
     loads.load(port, layout.LOG_OUTPORT)
     loads.load(ip, _ip_reg(ip.nbits))
     loads.save(ETH_DST)  # the MAC_BINDING table rewrites eth_dst
-    body = loads.around(_clear(flag), Resubmit(layout.TABLE_MAC_BINDING))
-    return (*body, of.Move(flag, enc.bits(a.result)))
+    return _flag_lookup(enc, a, "lookup_mac", layout.TABLE_MAC_BINDING, loads)
 
 
 def _get_fdb(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
@@ -139,35 +143,25 @@ def _get_fdb(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
 
 
 def _lookup_fdb(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
-    assert a.result is not None
     port, mac = (enc.bits(r) for r in a.args)
-    flag = _flag("lookup_fdb")
     loads = _Loads()
     loads.load(port, layout.LOG_INPORT)
     loads.load(mac, ETH_SRC)
-    body = loads.around(_clear(flag), Resubmit(layout.TABLE_LOOKUP_FDB))
-    return (*body, of.Move(flag, enc.bits(a.result)))
+    return _flag_lookup(enc, a, "lookup_fdb", layout.TABLE_LOOKUP_FDB, loads)
 
 
-def _chk_lb_hairpin(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
-    assert a.result is not None
-    flag = _flag("lookup_lb_hairpin")
-    table = (layout.TABLE_CHK_LB_HAIRPIN_REPLY if a.name.endswith("_reply")
-             else layout.TABLE_CHK_LB_HAIRPIN)
-    return (_clear(flag), Resubmit(table), of.Move(flag, enc.bits(a.result)))
-
-
-_PORT_SEC_TABLES = {
-    "check_in_port_sec": layout.TABLE_CHK_IN_PORT_SEC,
-    "check_out_port_sec": layout.TABLE_CHK_OUT_PORT_SEC,
+# Lookups without arguments: R = the flag the table sets.
+_FLAG_TABLES = {
+    "chk_lb_hairpin": ("lookup_lb_hairpin", layout.TABLE_CHK_LB_HAIRPIN),
+    "chk_lb_hairpin_reply": ("lookup_lb_hairpin", layout.TABLE_CHK_LB_HAIRPIN_REPLY),
+    "check_in_port_sec": ("check_port_sec", layout.TABLE_CHK_IN_PORT_SEC),
+    "check_out_port_sec": ("check_port_sec", layout.TABLE_CHK_OUT_PORT_SEC),
 }
 
 
-def _check_port_sec(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
-    """R = 1 when the port-security tables reject the packet (flags.check_port_sec)."""
-    assert a.result is not None
-    flag = _flag("check_port_sec")
-    return (_clear(flag), Resubmit(_PORT_SEC_TABLES[a.name]), of.Move(flag, enc.bits(a.result)))
+def _no_arg_lookup(enc: Encoder, a: ast.Call) -> tuple[OFAction, ...]:
+    flag_name, table = _FLAG_TABLES[a.name]
+    return _flag_lookup(enc, a, flag_name, table)
 
 
 _CONTROLLER_CALLS = {
@@ -195,10 +189,7 @@ _CALLS = {
     "lookup_nd_ip": _lookup_mac_ip,
     "get_fdb": _get_fdb,
     "lookup_fdb": _lookup_fdb,
-    "chk_lb_hairpin": _chk_lb_hairpin,
-    "chk_lb_hairpin_reply": _chk_lb_hairpin,
-    "check_in_port_sec": _check_port_sec,
-    "check_out_port_sec": _check_port_sec,
+    **{name: _no_arg_lookup for name in _FLAG_TABLES},
     **{name: _controller_call for name in _CONTROLLER_CALLS},
 }
 
