@@ -28,10 +28,7 @@ from pyovn.logical.expr.pipeline import MatchEnv, compile_match
 from pyovn.logical.expr.to_matches import to_flows
 from pyovn.logical.flow import OFAction
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("ovs-ofctl") is None, reason="needs ovs-ofctl"),
-]
+pytestmark = pytest.mark.integration
 
 
 def _parse_flows(tmp_path: Path, flows: list[str]) -> list[str]:
