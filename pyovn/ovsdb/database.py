@@ -112,8 +112,9 @@ class Database:
     def _update_refs(self, ts: TableSchema, row_uuid: UUID, old: Row | None,
                      new: Row | None) -> None:
         refs = self.strong_refs
+        own = (ts.name, row_uuid)
         for spec in ts.strong_refs:
-            for _, added, removed in ref_changes(spec, old, new):
+            for _, added, removed in ref_changes(spec, old, new, own):
                 for u in removed:
                     n = refs[u] - 1  # type: ignore[index]
                     if n:
@@ -153,9 +154,13 @@ def index_key(row: Row, index: tuple[str, ...]) -> IndexKey:
     return tuple(row[c] for c in index)
 
 
-def ref_changes(spec: RefSpec, old: Row | None,
-                new: Row | None) -> list[tuple[str, list[Any], list[Any]]]:
-    """Per referenced table: atoms added and removed between two versions of a row."""
+def ref_changes(spec: RefSpec, old: Row | None, new: Row | None,
+                own: tuple[str, UUID] | None = None) -> list[tuple[str, list[Any], list[Any]]]:
+    """Per referenced table: atoms added and removed between two versions of a row.
+
+    ``own`` (table, uuid) is the row itself: OVS does not count a row's
+    references to itself, so a self-referencing orphan is still collected.
+    """
     b = old.columns[spec.column] if old is not None else None
     a = new.columns[spec.column] if new is not None else None
     if b is a:
@@ -173,6 +178,10 @@ def ref_changes(spec: RefSpec, old: Row | None,
         removed = list((before - after).elements())
         if added or removed:
             out.append((spec.value_table, added, removed))
+    if own is not None and out:
+        table, me = own
+        out = [(t, [u for u in added if u != me], [u for u in removed if u != me])
+               if t == table else (t, added, removed) for t, added, removed in out]
     return out
 
 
@@ -245,8 +254,9 @@ class _View:
         With ``check``, each newly added reference must name an existing row.
         """
         delta = self.delta
+        own = (ts.name, row_uuid)
         for spec in ts.strong_refs:
-            for table, added, removed in ref_changes(spec, before, after):
+            for table, added, removed in ref_changes(spec, before, after, own):
                 for u in removed:
                     delta[u] = delta.get(u, 0) - 1
                     self.released.append((table, u))

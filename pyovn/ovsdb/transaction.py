@@ -240,15 +240,30 @@ def _deleted_here(txn: _Txn, table: str, row_uuid: UUID) -> bool:
 
 def _parse_row(txn: _Txn, table: TableSchema, row_json: dict[str, Any]) -> dict[str, Datum]:
     """Parse a <row>; _uuid and _version are parsed but never stored."""
+    try:
+        return _parse_row_in_order(txn, table, row_json, row_json)
+    except OvsdbError:
+        if len(row_json) < 2:
+            raise
+    # Several columns may be wrong; report the one OVS meets first: it walks
+    # the object in its hash table's order.  Only failures pay for this.
+    from pyovn.ovsdb.storage.ovs_order import shash_order
+
+    _parse_row_in_order(txn, table, row_json, shash_order(row_json))
+    raise AssertionError("row parsed in one order but not in another")
+
+
+def _parse_row_in_order(txn: _Txn, table: TableSchema, row_json: dict[str, Any],
+                        names: Any) -> dict[str, Datum]:
     out: dict[str, Datum] = {}
     columns = table.columns
     symtab = txn.symtab
-    for name, value in row_json.items():
+    for name in names:
         column = columns.get(name)
         if column is None:
             raise syntax_error(row_json, f"No column {name} in table {table.name}.",
                                tag="unknown column")
-        datum = Datum.from_json(column.type, value, symtab)
+        datum = Datum.from_json(column.type, row_json[name], symtab)
         if name[0] != "_":
             out[name] = datum
     return out

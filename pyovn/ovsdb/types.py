@@ -123,7 +123,7 @@ DEFAULT_ATOMS: dict[AtomicType, Atom] = {
 def _string_needs_quotes(s: str) -> bool:
     if not s or not (s[0].isascii() and (s[0].isalpha() or s[0] == "_")):
         return True
-    if any(not (c.isascii() and (c.isalpha() or c in "_-.")) for c in s[1:]):
+    if any(not (c.isascii() and (c.isalnum() or c in "_-.")) for c in s[1:]):
         return True
     return s in ("true", "false") or bool(_UUID_RE.match(s))
 

@@ -148,3 +148,25 @@ def test_execute_never_mutates_database() -> None:
                          {"op": "insert", "table": "C", "row": {"x": 1}}], TxnContext())
     assert out.commit is not None
     assert {t: dict(rows) for t, rows in e.db.tables.items()} == snapshot
+
+
+def test_integer_arithmetic_edges() -> None:
+    """C semantics (truncating division, remainder sign of the dividend), int64 range.
+
+    ovsdb-server 3.1 itself dies of SIGFPE on "*= 0" of a negative value; we
+    just compute 0.
+    """
+    e = Engine()
+    e.transact({"op": "insert", "table": "A", "row": {"name": "n", "big": -7}})
+
+    def mutate(*m: Any) -> Any:
+        return e.transact({"op": "mutate", "table": "A", "where": A("n"), "mutations": list(m)},
+                          {"op": "select", "table": "A", "where": A("n"), "columns": ["big"]})
+
+    assert mutate(["big", "/=", 2])[1]["rows"] == [{"big": -3}]
+    assert mutate(["big", "%=", 2])[1]["rows"] == [{"big": -1}]
+    assert mutate(["big", "*=", 0])[1]["rows"] == [{"big": 0}]
+    assert mutate(["big", "-=", 2**63 - 1], ["big", "-=", 1])[1]["rows"] == [{"big": -(2**63)}]
+    assert mutate(["big", "/=", -1])[0]["error"] == "range error"
+    assert mutate(["big", "*=", -1])[0]["error"] == "range error"
+    assert mutate(["big", "%=", -1])[1]["rows"] == [{"big": 0}]
