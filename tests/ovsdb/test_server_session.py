@@ -156,3 +156,24 @@ def test_tcp_remote_and_remote_management(tmp_path: Path) -> None:
         assert not (tmp_path / "x.sock").exists()
     finally:
         st.stop()
+
+
+def test_tcp_inactivity_probe(tmp_path: Path) -> None:
+    st = ServerThread(probe_interval=0.2)
+    st.start(["ptcp:0:127.0.0.1"])
+    try:
+        port = st.run(lambda: st.server.bound_ports("ptcp:0:127.0.0.1"))[0]
+        silent = socket.create_connection(("127.0.0.1", port), timeout=5)
+        polite = socket.create_connection(("127.0.0.1", port), timeout=5)
+        probe = polite.recv(1000)
+        assert probe == b'{"id":"echo","method":"echo","params":[]}'
+        polite.sendall(b'{"id":"echo","result":[],"error":null}')
+        assert silent.recv(1000) == probe
+        # No answer: dropped after one more interval.
+        assert silent.recv(1000) == b""
+        polite.sendall(b'{"method":"echo","params":["alive"],"id":1}')
+        data = b""
+        while b"alive" not in data:
+            data += polite.recv(1000)
+    finally:
+        st.stop()

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from pyovn.ovsdb import database, monitor, transaction
+
 if TYPE_CHECKING:
     from pyovn.ovsdb.server.server import OvsdbServer
     from pyovn.ovsdb.server.session import Session
@@ -29,8 +31,6 @@ def json_key(value: Any) -> Any:
 
 def execute(db: Any, ops: list[Any], now: float, session: Session, server: OvsdbServer,
             started: float | None = None) -> Any:
-    from pyovn.ovsdb import transaction
-
     ctx = transaction.TxnContext(
         now=now,
         start=now if started is None else started,
@@ -42,33 +42,23 @@ def execute(db: Any, ops: list[Any], now: float, session: Session, server: Ovsdb
 
 def execute_plain(db: Any, ops: list[Any], now: float) -> Any:
     """Execute with no session (the server's own transactions)."""
-    from pyovn.ovsdb import transaction
-
     return transaction.execute(db, ops, transaction.TxnContext(now=now))
 
 
 def replay(db: Any, record: dict[str, Any]) -> Any:
     """Apply one file record to `db`; the Commit it made (or None)."""
-    from pyovn.ovsdb import database
-
     return database.apply_file_record(db, record)
 
 
 def snapshot(db: Any) -> dict[str, Any]:
-    from pyovn.ovsdb import database
-
     return database.snapshot_record(db)
 
 
-def file_record(schema: Any, commit: Any) -> dict[str, Any]:
-    from pyovn.ovsdb import database
-
+def file_record(schema: Any, commit: Any) -> dict[str, Any] | None:
     return database.commit_to_file_record(schema, commit)
 
 
 def parse_monitor(schema: Any, requests: Any, version: int) -> Any:
-    from pyovn.ovsdb import monitor
-
     return monitor.MonitorRequest.from_json(schema, requests, version)
 
 
@@ -77,27 +67,19 @@ def change_conditions(schema: Any, request: Any, changes: Any) -> Any:
 
 
 def initial(db: Any, request: Any, version: int) -> Any:
-    from pyovn.ovsdb import monitor
-
     return monitor.initial_update(db, request, version)
 
 
 def compose(commit: Any, request: Any, version: int) -> Any:
-    from pyovn.ovsdb import monitor
-
     return monitor.commit_update(commit, request, version)
 
 
 def condition_change(db: Any, old: Any, new: Any, version: int) -> Any:
-    from pyovn.ovsdb import monitor
-
     return monitor.condition_change_update(db, old, new, version)
 
 
 def fold(commits: list[Any]) -> Any:
     """One commit equivalent to `commits` applied in order."""
-    from pyovn.ovsdb import database
-
     first: dict[str, dict[Any, Any]] = {}
     last: dict[str, dict[Any, Any]] = {}
     for commit in commits:

@@ -29,6 +29,9 @@ log_socket = logging.getLogger("pyovn.socket_util")
 
 DEFAULT_MAX_BACKLOG = 64 * 1024 * 1024  # bytes queued for one client
 DEFAULT_MAX_MESSAGE = 128 * 1024 * 1024
+# ovsdb-server probes idle TCP clients every 5 s and drops them after another
+# 5 s of silence; unix sockets are never probed.
+DEFAULT_PROBE_INTERVAL = 5.0
 
 
 class RemoteError(Exception):
@@ -44,7 +47,9 @@ class OvsdbServer:
         max_backlog: int = DEFAULT_MAX_BACKLOG,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE,
         max_depth: int = DEFAULT_MAX_DEPTH,
+        probe_interval: float = DEFAULT_PROBE_INTERVAL,
     ) -> None:
+        self.probe_interval = probe_interval
         self.max_backlog = max_backlog
         self.max_message_bytes = max_message_bytes
         self.max_depth = max_depth

@@ -33,7 +33,6 @@ log = logging.getLogger("pyovn.ovsdb_jsonrpc_server")
 log_reconnect = logging.getLogger("pyovn.reconnect")
 log_jsonrpc = logging.getLogger("pyovn.jsonrpc")
 
-PROBE_INTERVAL = 5.0  # ovsdb-server's default inactivity probe, TCP only
 _ECHO_PROBE = b'{"id":"echo","method":"echo","params":[]}'
 
 
@@ -223,7 +222,7 @@ class Session(asyncio.Protocol):
 
     def _schedule_probe(self) -> None:
         loop = asyncio.get_running_loop()
-        self._probe_handle = loop.call_later(PROBE_INTERVAL, self._probe_tick)
+        self._probe_handle = loop.call_later(self.server.probe_interval, self._probe_tick)
 
     def _cancel_probe(self) -> None:
         if self._probe_handle is not None:
@@ -240,7 +239,7 @@ class Session(asyncio.Protocol):
             log_reconnect.error(
                 "%s: no response to inactivity probe after %g seconds, disconnecting",
                 self.name,
-                PROBE_INTERVAL,
+                self.server.probe_interval,
             )
             self.abort("inactivity probe")
             return
