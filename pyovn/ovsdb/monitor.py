@@ -52,9 +52,27 @@ class TableMonitor:
     columns: tuple[MonitoredColumn, ...]
     condition: MonitorCondition
     select: int  # union of the requests' select flags (a request may name no column)
+    # Columns only conditions use.  OVS tracks them like monitored columns, so a
+    # change to one alone still reports the row (as an empty "modify"); once
+    # added they stay, across monitor_cond_change.
+    watched: tuple[str, ...] = ()
 
     def columns_for(self, kind: int) -> tuple[MonitoredColumn, ...]:
         return tuple(c for c in self.columns if c.select & kind)
+
+    def with_condition(self, condition: MonitorCondition) -> TableMonitor:
+        monitored = {c.name for c in self.columns}
+        extra = [n for n in _condition_columns(condition)
+                 if n not in monitored and n not in self.watched]
+        return replace(self, condition=condition, watched=self.watched + tuple(extra))
+
+
+def _condition_columns(condition: MonitorCondition) -> list[str]:
+    names: list[str] = []
+    for clause in condition.clauses:
+        if clause.column is not None and clause.column not in names:
+            names.append(clause.column)
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +121,7 @@ class MonitorRequest:
                 parser.finish()
                 if where is not None:
                     condition = MonitorCondition.from_json(schema.tables[tname], where)
-            by_name[tname] = replace(tm, condition=condition)
+            by_name[tname] = tm.with_condition(condition)
         return MonitorRequest(tuple(by_name[t.table] for t in self.tables))
 
 
@@ -136,7 +154,8 @@ def _table_monitor(ts: TableSchema, items: list[Any], version: int) -> TableMoni
             has_where = True
             clauses.extend(MonitorCondition.from_json(ts, where_json).clauses)
     condition = MonitorCondition(tuple(clauses)) if has_where else MonitorCondition()
-    return TableMonitor(ts.name, tuple(columns.values()), condition, union)
+    return TableMonitor(ts.name, tuple(columns.values()), MonitorCondition(),
+                        union).with_condition(condition)
 
 
 def _parse_select(j: Any) -> int:
@@ -206,6 +225,13 @@ def commit_update(commit: Commit, req: MonitorRequest, version: int) -> dict[str
     return out or None
 
 
+def _any_change(tm: TableMonitor, old: Row, new: Row) -> bool:
+    for c in tm.columns:
+        if old[c.name] != new[c.name]:
+            return True
+    return any(old[n] != new[n] for n in tm.watched)
+
+
 def _row_update(tm: TableMonitor, old: Row | None, new: Row | None,
                 version: int) -> dict[str, Any] | None:
     cond = tm.condition
@@ -213,12 +239,10 @@ def _row_update(tm: TableMonitor, old: Row | None, new: Row | None,
     now = new is not None and cond.evaluate(new)
     if was and now:
         assert old is not None and new is not None
-        if not tm.select & MODIFY:
+        if not tm.select & MODIFY or not _any_change(tm, old, new):
             return None
         cols = tm.columns_for(MODIFY)
         changed = [c for c in cols if old[c.name] != new[c.name]]
-        if not changed:
-            return None
         if version == 1:
             return {"new": _full(new, cols),
                     "old": {c.name: old[c.name].to_json(c.type) for c in changed}}

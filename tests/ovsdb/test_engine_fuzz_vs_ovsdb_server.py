@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from test_engine_fixtures import Engine, RealServer, real_server
 
-from pyovn.ovsdb.monitor import MonitorRequest, commit_update
+from pyovn.ovsdb.errors import OvsdbError
+from pyovn.ovsdb.monitor import MonitorRequest, commit_update, condition_change_update
 
 pytestmark = [pytest.mark.integration, pytest.mark.differential]
 
@@ -182,12 +183,34 @@ def test_random_transactions_match(server: RealServer, seed: int) -> None:
                                "where": [["i", ">", 20], ["ns", "includes", 1]]}],
                         "B": [{}], "C": [{"columns": ["x"]}]},
                 "fz2": {"A": [{"columns": ["name", "oi", "rr", "e", "s"]}]}}
+    v1_monitor = {"A": {"columns": ["name", "i", "m", "w1"],
+                        "select": {"modify": gen.r.random() < 0.5}}, "C": {}}
     reqs = {}
+    versions = {"fz1": 2, "fz2": 2, "fz3": 1}
     try:
         for name, mon in monitors.items():
             conn.call("monitor_cond", ["T", name, mon])
             reqs[name] = MonitorRequest.from_json(engine.schema, mon, 2)
-        for _ in range(N_TXNS):
+        conn.call("monitor", ["T", "fz3", v1_monitor])
+        reqs["fz3"] = MonitorRequest.from_json(engine.schema, v1_monitor, 1)
+        for step in range(N_TXNS):
+            if step % 40 == 39:
+                change = {"A": [{"where": gen.where()}]}
+                reply = conn.call("monitor_cond_change", ["fz1", "fz1", change])
+                if reply.get("error"):
+                    with pytest.raises(OvsdbError) as info:
+                        reqs["fz1"].with_conditions(engine.schema, change)
+                    assert info.value.to_json()["error"] == reply["error"]["error"]
+                    continue
+                assert reply["result"] == {}
+                new_req = reqs["fz1"].with_conditions(engine.schema, change)
+                expected = condition_change_update(engine.db, reqs["fz1"], new_req, 2)
+                reqs["fz1"] = new_req
+                conn.call("echo", [])
+                got = [n["params"][1] for n in conn.pending if n.get("method") == "update2"]
+                conn.pending = []
+                assert [_mask_versions(u) for u in got] == \
+                    ([_mask_versions(expected)] if expected else []), change
             ops = gen.txn()
             real = conn.call("transact", ["T", *ops])["result"]
             n_before = len(engine.commits)
@@ -195,12 +218,12 @@ def test_random_transactions_match(server: RealServer, seed: int) -> None:
             assert _comparable(ours) == _comparable(real), ops
             conn.call("echo", [])
             real_updates = {n["params"][0]: _mask_versions(n["params"][1])
-                            for n in conn.pending if n.get("method") == "update2"}
+                            for n in conn.pending if n.get("method") in ("update", "update2")}
             conn.pending = []
             ours_updates = {}
             for commit in engine.commits[n_before:]:
                 for name, req in reqs.items():
-                    update = commit_update(commit, req, 2)
+                    update = commit_update(commit, req, versions[name])
                     if update is not None:
                         ours_updates[name] = _mask_versions(update)
             assert ours_updates == real_updates, ops
