@@ -15,7 +15,9 @@ constant formats kept); ``--ovn`` prints OVN's own expr_format text,
 one get keys in order of first appearance, starting at 1 and skipping keys
 given explicitly. ``--datapath KEY`` adds ``metadata=KEY`` to every flow.
 Conjunction ids count from 1 across a batch. Without ``--actions`` flows
-resubmit to the next table, as ``next;`` would.
+resubmit to the next table, as ``next;`` would; with ``--actions`` they carry
+the encoded actions (pyovn.logical.actions) and the match is ANDed with the
+actions' prerequisites, as OVN does.
 """
 
 from __future__ import annotations
@@ -183,29 +185,16 @@ def _parse_ports(ports: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
-def _encode_actions(text: str, table: int, lookup: Any) -> tuple[OFAction, ...]:
+def _encode_actions(
+    text: str, table: int, lookup: _PortKeys, datapath: int | None
+) -> tuple[tuple[OFAction, ...], str | None]:
+    """OpenFlow actions of logical `text` in `table`, and their match prerequisites."""
     api = _actions_api()
     parsed = api.parse_actions(text)
-    try:
-        ctx = api.EncodeContext.at_openflow_table(
-            table,
-            lookup_port=lookup,
-            allocate_group=_Counter(),
-            allocate_meter=_Counter(),
-        )
-    except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--table") from None
-    return tuple(api.encode_actions(parsed, ctx))
-
-
-class _Counter:
-    """Allocator of group/meter ids for one command: equal keys share an id."""
-
-    def __init__(self) -> None:
-        self.ids: dict[Any, int] = {}
-
-    def __call__(self, key: Any) -> int:
-        return self.ids.setdefault(key, len(self.ids) + 1)
+    ctx = api.EncodeContext.at_openflow_table(
+        table, lookup_port=lookup, datapath_key=datapath or 0
+    )
+    return tuple(api.encode_actions(parsed, ctx)), api.action_prerequisites(parsed)
 
 
 @command.command("compile")
@@ -236,14 +225,20 @@ def compile_cmd(
     residents = frozenset(resident)
     extra = () if datapath is None else (FieldMatch(layout.LOG_DATAPATH.field, datapath),)
 
+    if actions_text is not None and layout.stage_for(table) is None:
+        raise click.BadParameter(f"table {table} runs no logical stage", param_hint="--table")
+
     def handler(text: str) -> str:
         for name in port_names(text, env):
             lookup(name)  # keys by first appearance in the text
-        compiled = compile_match(text, env, lookup, residents.__contains__)
-        if actions_text is None:
-            actions: tuple[OFAction, ...] = (Resubmit(table + 1),)
-        else:
-            actions = _encode_actions(actions_text, table, lookup)
+        actions: tuple[OFAction, ...] = (Resubmit(table + 1),)
+        prereqs = None
+        if actions_text is not None:
+            try:
+                actions, prereqs = _encode_actions(actions_text, table, lookup, datapath)
+            except LogicalError as err:
+                raise type(err)(f"in --actions: {err.message}", err.column) from None
+        compiled = compile_match(text, env, lookup, residents.__contains__, prereqs)
         flows = to_flows(compiled, table, priority, actions, lambda: next(conj_ids), extra)
         return "\n".join(f.to_ofctl() for f in flows)
 

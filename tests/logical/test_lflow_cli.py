@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -182,3 +184,53 @@ def test_fuzz_only_logical_errors_escape(text: str) -> None:
         compile_match(text, ENV, lambda name: 1)
     except LogicalError:
         pass
+
+
+def test_compile_with_actions_adds_their_prerequisites() -> None:
+    code, out, _ = run("compile", "ip4", "--actions", "tcp.dst = 8080; next;", "--table", "10")
+    assert code == 0
+    assert out == (
+        "table=10,priority=100,eth_type=0x800,nw_proto=0x6 "
+        "actions=set_field:0x1f90->tcp_dst,resubmit(,11)\n"
+    )
+    code, _, err = run("compile", "ip4", "--actions", "bogus;")
+    assert code == 1
+    assert err == "column 1: in --actions: Syntax error at `bogus' expecting action.\n"
+
+
+@pytest.mark.integration
+def test_compiled_flows_with_actions_parse_in_ovs_ofctl(tmp_path: Path) -> None:
+    cases = [
+        ("ip4 && tcp.dst == {80, 443}", "ip.ttl--; next;"),
+        ('inport == "a" && eth.dst == 00:00:00:00:00:01', 'outport = "b"; output;'),
+        ("ip && ct.est && !ct.rpl", "ct_next;"),
+        ("outport == @pg && ip4.src == $as && udp", "reg0 = 5; next(3);"),
+        ("arp.op == 1", "eth.dst <-> eth.src; arp.op = 2; output;"),
+        ("ip4 && ip4.dst == 10.0.0.0/8", "ct_commit { ct_label.blocked = 0; }; next;"),
+    ]
+    lines = []
+    for expr, actions in cases:
+        code, out, err = run(
+            "compile",
+            expr,
+            "--actions",
+            actions,
+            "--table",
+            "12",
+            "--datapath",
+            "7",
+            "--address-set",
+            "as=10.0.0.1,10.0.0.2",
+            "--port-group",
+            "pg=x,y",
+        )
+        assert code == 0, (expr, actions, err)
+        lines += out.splitlines()
+    assert len(lines) >= 10
+    path = tmp_path / "flows.txt"
+    path.write_text("\n".join(lines) + "\n")
+    result = subprocess.run(
+        ["ovs-ofctl", "parse-flows", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("FLOW_MOD") == len(lines)

@@ -62,12 +62,19 @@ def annotated(text: str, env: MatchEnv) -> str:
 
 
 def normal_form(
-    text: str, env: MatchEnv, is_chassis_resident: ChassisResident | None = None
+    text: str,
+    env: MatchEnv,
+    is_chassis_resident: ChassisResident | None = None,
+    prerequisites: str | None = None,
 ) -> tuple[Clause, ...]:
-    expr = annotate(parse(text, env).expr, env.symtab)
+    """Normal form of `text`, ANDed with `prerequisites` (e.g. of the flow's actions)."""
+    expr = parse(text, env).expr
+    if prerequisites:
+        expr = ast.combine_all(True, [expr, parse(prerequisites, env).expr])
+    annotated_expr = annotate(expr, env.symtab)
     if is_chassis_resident is None:
-        return normalize(simplify(expr), env.symtab)
-    return normalize(simplify(expr, is_chassis_resident), env.symtab)
+        return normalize(simplify(annotated_expr), env.symtab)
+    return normalize(simplify(annotated_expr, is_chassis_resident), env.symtab)
 
 
 def normalized(text: str, env: MatchEnv, is_chassis_resident: ChassisResident | None = None) -> str:
@@ -79,9 +86,11 @@ def compile_match(
     env: MatchEnv,
     lookup_port: PortLookup,
     is_chassis_resident: ChassisResident | None = None,
+    prerequisites: str | None = None,
 ) -> CompiledMatches:
     """OpenFlow matches of a match expression (table/priority/actions added by to_flows)."""
-    return clause_matches(normal_form(text, env, is_chassis_resident), lookup_port, env.symtab)
+    clauses = normal_form(text, env, is_chassis_resident, prerequisites)
+    return clause_matches(clauses, lookup_port, env.symtab)
 
 
 def port_names(text: str, env: MatchEnv) -> list[str]:
