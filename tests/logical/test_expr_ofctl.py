@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
+import re
 import shutil
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -288,3 +291,93 @@ def test_ovs_vswitchd_installs_every_flow(tmp_path: Path, netdev_bridge: Path) -
     # the earlier); count distinct matches, field order aside.
     distinct = {frozenset(f.split(" actions=")[0].split(",")) for f in flows}
     assert len(installed) == len(distinct)
+
+
+@dataclass(frozen=True)
+class _RawAction:
+    text: str
+
+    def to_ofctl(self) -> str:
+        return self.text
+
+
+def _trace_spec(of_packet: dict[str, int]) -> str:
+    """An ofproto/trace flow for a packet given by its OpenFlow fields."""
+    frag_names = {0: "no", 1: "first", 3: "later"}
+    parts = ["in_port=LOCAL", f"eth_type={of_packet.get('eth_type', 0x1234):#x}"]
+    for name, value in of_packet.items():
+        if name == "eth_type" or (value == 0 and name != "nw_frag"):
+            continue
+        if name == "nw_frag":
+            if of_packet.get("eth_type") in (0x800, 0x86DD):
+                parts.append(f"nw_frag={frag_names[value]}")
+        elif name in ("ip_src", "ip_dst"):
+            parts.append(f"{name}={'.'.join(str(value >> s & 255) for s in (24, 16, 8, 0))}")
+        elif name in ("eth_src", "eth_dst"):
+            parts.append(f"{name}={':'.join(f'{value >> s & 255:02x}' for s in range(40, -8, -8))}")
+        else:
+            parts.append(f"{name}={value:#x}")
+    return ",".join(parts)
+
+
+@pytest.mark.system
+@pytest.mark.slow
+def test_ovs_vswitchd_decides_like_our_evaluation(tmp_path: Path, netdev_bridge: Path) -> None:
+    """Install each expression's flows (conjunctions included) in a table of its own;
+    ofproto/trace of random packets must set exactly the bits of the expressions our
+    evaluation says match."""
+    from test_expr_differential import ENV as DIFF_ENV
+    from test_expr_differential import PORTS, _random_expressions, _random_packet
+    from test_expr_property import eval_expr, openflow_packet
+
+    from pyovn.logical.errors import LogicalTypeError
+    from pyovn.logical.expr.annotate import annotate
+    from pyovn.logical.expr.normalize import normalize, simplify
+    from pyovn.logical.expr.pipeline import parse
+    from pyovn.logical.expr.to_matches import clause_matches
+
+    rng = random.Random(7)
+    exprs = _random_expressions(rng, 60) + [
+        "ip4.src == $as1 && inport == @pg2 && tcp.dst == {22, 80, 99}",
+        "ip4.dst == $as2 && ip4.src == $as1 && (udp.dst <= 53 || tcp.src < 1000)",
+        'inport == {"p1", "p2", "vm1"} && ip4.src == {10.0.0.1, 10.0.0.9} && tcp',
+    ]
+    ids = itertools.count(1)
+    lines, kept = [], []
+    for text in exprs:
+        expr = annotate(parse(text, DIFF_ENV).expr)
+        try:
+            compiled = clause_matches(normalize(simplify(expr)), PORTS.get)
+        except LogicalTypeError:
+            continue
+        table = len(kept)
+        mark = _RawAction(f"set_field:{1 << table:#x}/{1 << table:#x}->tun_id")
+        flows = to_flows(compiled, table, 100, (mark, Resubmit(table + 1)), ids.__next__)
+        lines += [f.to_ofctl() for f in flows]
+        lines.append(f"table={table},priority=0 actions=resubmit(,{table + 1})")
+        kept.append(expr)
+    path = tmp_path / "flows.txt"
+    path.write_text("\n".join(lines) + "\n")
+    target = f"unix:{netdev_bridge}"
+    subprocess.run(
+        ["ovs-ofctl", "-O", "OpenFlow15", "--bundle", "add-flows", target, str(path)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    ctl = str(tmp_path / "vswitchd.ctl")
+    for _ in range(12):
+        pkt = _random_packet(rng)
+        spec = _trace_spec(openflow_packet(pkt))
+        out = subprocess.run(
+            ["ovs-appctl", "-t", ctl, "ofproto/trace", "br0", spec],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, (spec, out.stderr)
+        final = re.search(r"^Final flow: (.*)$", out.stdout, re.M)
+        tun = re.search(r"tun_id=(0x[0-9a-f]+)", final.group(1) if final else "")
+        got = int(tun.group(1), 16) if tun else 0
+        want = sum(1 << i for i, expr in enumerate(kept) if eval_expr(expr, pkt))
+        assert got == want, (spec, [i for i in range(len(kept)) if (got ^ want) >> i & 1])
