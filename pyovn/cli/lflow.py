@@ -191,9 +191,7 @@ def _encode_actions(
     """OpenFlow actions of logical `text` in `table`, and their match prerequisites."""
     api = _actions_api()
     parsed = api.parse_actions(text)
-    ctx = api.EncodeContext.at_openflow_table(
-        table, lookup_port=lookup, datapath_key=datapath or 0
-    )
+    ctx = api.EncodeContext.at_openflow_table(table, lookup_port=lookup, datapath_key=datapath or 0)
     return tuple(api.encode_actions(parsed, ctx)), api.action_prerequisites(parsed)
 
 

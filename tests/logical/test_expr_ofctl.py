@@ -331,6 +331,7 @@ def test_ovs_vswitchd_decides_like_our_evaluation(tmp_path: Path, netdev_bridge:
     from test_expr_property import eval_expr, openflow_packet
 
     from pyovn.logical.errors import LogicalTypeError
+    from pyovn.logical.expr import ast
     from pyovn.logical.expr.annotate import annotate
     from pyovn.logical.expr.normalize import normalize, simplify
     from pyovn.logical.expr.pipeline import parse
@@ -343,7 +344,8 @@ def test_ovs_vswitchd_decides_like_our_evaluation(tmp_path: Path, netdev_bridge:
         'inport == {"p1", "p2", "vm1"} && ip4.src == {10.0.0.1, 10.0.0.9} && tcp',
     ]
     ids = itertools.count(1)
-    lines, kept = [], []
+    lines: list[str] = []
+    kept: list[ast.Expr] = []
     for text in exprs:
         expr = annotate(parse(text, DIFF_ENV).expr)
         try:

@@ -311,7 +311,7 @@ def test_conjunction_flow_count_is_sum_not_product() -> None:
     # masked matches, so fewer), instead of N * M * K = 36000.
     assert len(flows) <= 300 + 40 + 3 + 1
     assert sum(f.match.conj_id is not None for f in flows) == 1
-    packet = {
+    packet: dict[str, int | str] = {
         "eth.type": 0x800,
         "ip.proto": 6,
         "ip4.src": 0x0A010F01,
