@@ -53,10 +53,17 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class RowChange:
-    """``old`` is None for an insert, ``new`` is None for a delete."""
+    """``old`` is None for an insert, ``new`` is None for a delete.
+
+    ``changed`` names the columns OVS counts as changed when that differs
+    from comparing old and new: a transaction's edit undone by weak-reference
+    cleanup still counts (OVS then writes an empty diff for it).  None means
+    "the columns whose values differ".
+    """
 
     old: Row | None
     new: Row | None
+    changed: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +209,12 @@ def _still_weakly_refers(ts: TableSchema, row: Row | None, target: Any) -> bool:
 class Change:
     """A row's state in a transaction's overlay; mutable while it runs."""
 
-    __slots__ = ("old", "new")
+    __slots__ = ("old", "new", "changed")
 
     def __init__(self, old: Row | None, new: Row | None) -> None:
         self.old = old
         self.new = new
+        self.changed: frozenset[str] | None = None
 
 
 Changes = dict[str, dict[UUID, Change]]
@@ -281,19 +289,19 @@ def precommit(db: Database, changes: Changes,
     _check_max_rows(view)
     if schema.weakly_referenced:
         _remove_dangling_weak_refs(view)
-        _drop_noops(changes)
     _check_indexes(view)
     out: dict[str, dict[UUID, RowChange]] = {}
     for tname, rows in changes.items():
-        if not rows:
-            continue
         trows: dict[UUID, RowChange] = {}
         for u, c in rows.items():
             new = c.new
             if new is not None:
                 new = Row(u, new_uuid(), new.columns)
-            trows[u] = RowChange(c.old, new)
-        out[tname] = trows
+            elif c.old is None:
+                continue  # inserted, then garbage-collected
+            trows[u] = RowChange(c.old, new, c.changed)
+        if trows:
+            out[tname] = trows
     return out
 
 
@@ -401,7 +409,19 @@ def _fix_weak_row(view: _View, ts: TableSchema, row: Row) -> None:
             columns = dict(row.columns)
         columns[spec.column] = fixed
     if columns is not None:
+        # OVS keeps the columns the operations changed plus those cleaned here
+        # as "changed", even if cleaning restored the old value.
+        c = view.changes.get(ts.name, {}).get(row.uuid)
+        old = c.old if c is not None else view.db.tables[ts.name].get(row.uuid)
+        before = c.changed if c is not None and c.changed is not None else None
+        if before is None and old is not None:
+            before = frozenset(n for n in ts.user_columns
+                               if old.columns[n] is not row.columns[n]
+                               and old.columns[n] != row.columns[n])
+        cleaned = frozenset(n for n in columns if columns[n] is not row.columns[n])
         view.set(ts.name, row.uuid, Row(row.uuid, row.version, columns))
+        if old is not None:
+            view.changes[ts.name][row.uuid].changed = (before or frozenset()) | cleaned
 
 
 def _weak_min_error(view: _View, ts: TableSchema, row: Row, cname: str,
@@ -448,23 +468,40 @@ def _check_indexes(view: _View) -> None:
 
 
 def _index_error(view: _View, ts: TableSchema, index: tuple[str, ...], key: IndexKey,
-                 first: UUID, second: UUID) -> OvsdbError:
+                 a: UUID, b: UUID) -> OvsdbError:
+    # OVS orders the pair by all columns, _uuid first: the larger comes first.
+    first, second = (a, b) if a.int > b.int else (b, a)
+
     def describe(u: UUID) -> str:
         c = view.changes.get(ts.name, {}).get(u)
         if c is None:
             return ("existed in the database before this transaction and was not modified "
                     "by the transaction.")
-        return ("was inserted by this transaction." if c.old is None
-                else "was modified by this transaction.")
+        if c.old is None:
+            return "was inserted by this transaction."
+        assert c.new is not None
+        old_key = index_key(c.old, index)
+        if old_key == index_key(c.new, index):
+            return ("existed in the database before this transaction, which modified some "
+                    "of the row's columns but not any columns in this index.")
+        return ("had the following index values before the transaction: "
+                + ", ".join(_datum_to_string(d) for d in old_key) + ".")
 
     values = ", ".join(_datum_to_string(d) for d in key)
-    names = ", ".join(f'"{c}"' for c in index)
-    plural = "s" if len(index) > 1 else ""
     return OvsdbError(
         "constraint violation",
         f'Transaction causes multiple rows in "{ts.name}" table to have identical values '
-        f"({values}) for index on column{plural} {names}.  First row, with UUID {first}, "
-        f"{describe(first)}  Second row, with UUID {second}, {describe(second)}")
+        f"({values}) for index on {_columns_english(index)}.  First row, with UUID "
+        f"{first}, {describe(first)}  Second row, with UUID {second}, {describe(second)}")
+
+
+def _columns_english(names: tuple[str, ...]) -> str:
+    quoted = [f'"{n}"' for n in names]
+    if len(quoted) == 1:
+        return f"column {quoted[0]}"
+    if len(quoted) == 2:
+        return f"columns {quoted[0]} and {quoted[1]}"
+    return "columns " + ", ".join(quoted[:-1]) + ", and " + quoted[-1]
 
 
 def _datum_to_string(d: Datum) -> str:
@@ -520,9 +557,11 @@ def _row_record(ts: TableSchema, change: RowChange) -> Any:
             if value != defaults[name]:
                 out[name] = value.to_json(columns[name].type)
         return out
+    changed = change.changed
     for name in ts.persistent_columns:
         before, after = old.columns[name], new.columns[name]
-        if before is not after and before != after:
+        if (name in changed) if changed is not None else (before is not after
+                                                          and before != after):
             ctype = columns[name].type
             out[name] = before.diff(after, ctype).to_json(ctype)
     return out if out else _SKIP

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_engine_file_records import read_ovsdb_file
 from test_engine_fixtures import Engine, RealServer, real_server
 
+from pyovn.ovsdb.database import commit_to_file_record
 from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.monitor import MonitorRequest, commit_update, condition_change_update
 
@@ -231,5 +233,11 @@ def test_random_transactions_match(server: RealServer, seed: int) -> None:
         real_final = conn.call("transact", ["T", *selects])["result"]
         ours_final = engine.transact(*selects)
         assert _sorted_rows(ours_final) == _sorted_rows(real_final)
+        # and the standalone file holds the same transaction records
+        ours_records = [r for r in (commit_to_file_record(engine.schema, c)
+                                    for c in engine.commits) if r is not None]
+        real_records = read_ovsdb_file(server.db_path)[1:]
+        strip = lambda r: {k: v for k, v in r.items() if k != "_date"}  # noqa: E731
+        assert [strip(r) for r in ours_records] == [strip(r) for r in real_records]
     finally:
         conn.close()

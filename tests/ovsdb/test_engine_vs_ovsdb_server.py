@@ -273,3 +273,25 @@ def test_transactions_match_ovsdb_server(server: RealServer) -> None:
             assert ours_c == real_c, ops
     finally:
         conn.close()
+
+
+def test_index_error_texts_match_exactly(server: RealServer) -> None:
+    """With known UUIDs the index error, row order included, is OVS's text."""
+    engine = Engine()
+    conn = server.connect()
+    u = [f"{n:08x}-5a7b-4a2f-9f6a-1c1a2c3d4e50" for n in range(1, 5)]
+    steps = [
+        [ins("A", {"name": "p"}, uuid=u[1]), ins("A", {"name": "q"}, uuid=u[2])],
+        [ins("A", {"name": "p"}, uuid=u[3])],
+        [ins("A", {"name": "p"}, uuid=u[0])],
+        [upd("A", A("q"), {"name": "p"})],
+        [upd("A", A("q"), {"i": 4}), upd("A", A("p"), {"i": 4}),
+         ins("A", {"name": "q"}, uuid=u[3])],
+        [ins("A", {"name": "z"}, uuid=u[3]), ins("A", {"name": "z"}, uuid=u[0])],
+    ]
+    try:
+        for ops in steps:
+            real = conn.call("transact", ["T", *ops])["result"]
+            assert engine.transact(*ops) == real, ops
+    finally:
+        conn.close()
