@@ -113,7 +113,9 @@ class MemberParser:
 
     def __init__(self, obj: Any, name: str) -> None:
         if not isinstance(obj, dict):
-            raise syntax_error(obj, f"Parsing {name} failed: Object expected.")
+            err = OvsdbError("syntax error", f"Parsing {name} failed: Object expected.")
+            err.from_parser = True
+            raise err
         self.obj = obj
         self.name = name
         self.used: set[str] = set()

@@ -25,7 +25,7 @@ from typing import Any
 from pyovn.ovsdb.condition import MonitorCondition
 from pyovn.ovsdb.data import Datum
 from pyovn.ovsdb.database import Commit, Database, Row
-from pyovn.ovsdb.errors import MemberParser, syntax_error
+from pyovn.ovsdb.errors import MemberParser, OvsdbError, syntax_error
 from pyovn.ovsdb.schema import DatabaseSchema, TableSchema
 from pyovn.ovsdb.types import Type
 
@@ -96,7 +96,7 @@ class MonitorRequest:
         for tname in sorted(requests):
             ts = schema.tables.get(tname)
             if ts is None:
-                raise syntax_error(None, f"no table named {tname}")
+                raise OvsdbError("syntax error", f"no table named {tname}")
             value = requests[tname]
             items = value if isinstance(value, list) else [value]
             tables.append(_table_monitor(ts, items, version))
@@ -108,16 +108,20 @@ class MonitorRequest:
             raise syntax_error(changes, "monitor-cond-change-requests must be object")
         by_name = {t.table: t for t in self.tables}
         for tname, value in changes.items():
+            if tname not in schema.tables:
+                raise OvsdbError("syntax error", f"no table named {tname}")
             tm = by_name.get(tname)
             if tm is None:
-                raise syntax_error(None, f"no table named {tname}")
-            items = value if isinstance(value, list) else [value]
+                raise OvsdbError("syntax error", f"no table named {tname} in monitor session")
+            if not isinstance(value, list):
+                raise OvsdbError("syntax error",
+                                 f"table {tname} no monitor-cond-change JSON array")
             condition = tm.condition
-            for item in items:
-                parser = MemberParser(item, "monitor-cond-change request")
-                where = parser.get("where", ("array",), optional=True)
+            for item in value:
+                parser = MemberParser(item, f"table {tname}")
                 if parser.get("columns", ("array",), optional=True) is not None:
-                    raise syntax_error(item, "changing columns is not supported")
+                    raise syntax_error(item, "changing columns is unsupported")
+                where = parser.get("where", ("array",), optional=True)
                 parser.finish()
                 if where is not None:
                     condition = MonitorCondition.from_json(schema.tables[tname], where)
@@ -131,19 +135,21 @@ def _table_monitor(ts: TableSchema, items: list[Any], version: int) -> TableMoni
     has_where = False
     union = 0
     for item in items:
-        parser = MemberParser(item, "table monitor request")
+        parser = MemberParser(item, f"table {ts.name}")
         columns_json = parser.get("columns", ("array",), optional=True)
         select_json = parser.get("select", ("object",), optional=True)
         where_json = (parser.get("where", ("array",), optional=True) if version > 1 else None)
         parser.finish()
-        select = _parse_select(select_json)
+        select = _parse_select(select_json, ts.name)
         union |= select
         if columns_json is None:
             names = [n for n in ts.columns if n != "_uuid"]
         else:
             names = []
             for name in columns_json:
-                if not isinstance(name, str) or name not in ts.columns:
+                if not isinstance(name, str):
+                    raise syntax_error(columns_json, "array of column names expected")
+                if name not in ts.columns:
                     raise syntax_error(columns_json, f"{name} is not a valid column name")
                 names.append(name)
         for name in names:
@@ -158,10 +164,10 @@ def _table_monitor(ts: TableSchema, items: list[Any], version: int) -> TableMoni
                         union).with_condition(condition)
 
 
-def _parse_select(j: Any) -> int:
+def _parse_select(j: Any, table: str) -> int:
     if j is None:
         return ALL_SELECT
-    parser = MemberParser(j, "table monitor request select")
+    parser = MemberParser(j, f"table {table} select")
     bits = 0
     for name, bit in _SELECT_BITS:
         value = parser.get(name, ("boolean",), optional=True)

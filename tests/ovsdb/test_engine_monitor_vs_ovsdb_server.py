@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from test_engine_fixtures import Engine, RealServer, real_server
 
+from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.monitor import (
     MonitorRequest,
     commit_update,
@@ -173,7 +174,16 @@ def test_monitors_match_ovsdb_server(server: RealServer, monitors: Any) -> None:
 def test_monitor_request_errors_match(server: RealServer) -> None:
     engine = Engine()
     conn = server.connect()
-    bad = [
+    bad: list[Any] = [
+        {"C": [{"columns": ["x"], "foo": 1}]},
+        {"C": [{"select": {"initial": 1}}]},
+        {"C": [{"select": {"bogus": True}}]},
+        {"C": 5},
+        5,
+        {"Z": {}},
+        {"C": [5]},
+        {"C": {"columns": [5]}},
+        {"C": {"where": [["x", "<", "a"]]}},
         {"C": [{"columns": ["x", "x"]}]},
         {"C": [{"columns": ["y"]}]},
         {"C": [{"where": [["y", "==", 1]]}]},
@@ -186,5 +196,29 @@ def test_monitor_request_errors_match(server: RealServer) -> None:
             with pytest.raises(Exception) as info:
                 MonitorRequest.from_json(engine.schema, reqs, 2)
             assert info.value.to_json() == reply["error"], reqs  # type: ignore[attr-defined]
+    finally:
+        conn.close()
+
+
+def test_monitor_cond_change_errors_match(server: RealServer) -> None:
+    engine = Engine()
+    conn = server.connect()
+    reqs = {"C": [{"columns": ["x"]}]}
+    bad: list[Any] = [
+        {"C": [{"columns": ["x"], "where": []}]},
+        {"Z": [{"where": []}]},
+        {"A": [{"where": []}]},
+        {"C": [{"where": [["q", "==", 1]]}]},
+        {"C": {"where": []}},
+        {"C": [{"where": [], "foo": 1}]},
+    ]
+    try:
+        assert conn.call("monitor_cond", ["T", "m", reqs])["error"] is None
+        req = MonitorRequest.from_json(engine.schema, reqs, 2)
+        for change in bad:
+            reply = conn.call("monitor_cond_change", ["m", "m", change])
+            with pytest.raises(OvsdbError) as info:
+                req.with_conditions(engine.schema, change)
+            assert info.value.to_json() == reply["error"], change
     finally:
         conn.close()
