@@ -274,10 +274,13 @@ def _parse_columns(table: TableSchema, j: Any) -> tuple[str, ...]:
         return ("_uuid", "_version", *table.user_columns)
     names: list[str] = []
     for c in j:
-        if not isinstance(c, str) or c not in table.columns:
+        if not isinstance(c, str):
+            raise syntax_error(j, "array of column names expected")
+        if c not in table.columns:
             raise syntax_error(j, f"{c} is not a valid column name")
-        if c not in names:
-            names.append(c)
+        if c in names:
+            raise syntax_error(j, "array of distinct column names expected")
+        names.append(c)
     return tuple(names)
 
 
