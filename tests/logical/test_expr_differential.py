@@ -310,6 +310,11 @@ def _random_expressions(rng: random.Random, n: int) -> list[str]:
         "ip.ttl == 64",
         "eth.type == 0x806",
         "flags.loopback == 0",
+        "ip4.mcast",
+        "ip4.src_mcast",
+        "eth.mcastv6",
+        "eth.bcast",
+        "igmp",
     ]
     negatable = [
         a
@@ -352,6 +357,7 @@ def _random_packet(rng: random.Random) -> dict[str, int | str]:
         "eth.type": eth_type,
         "inport": rng.choice(sorted(PORTS)),
         "eth.src": rng.choice([1, 0x010000000000, 0x0A0000000001]),
+        "eth.dst": rng.choice([2, 0x01005E000001, 0x333300000001, 0xFFFFFFFFFFFF]),
         "xxreg0": (rng.randrange(12) << 96) | (rng.randrange(4) << 64),
     }
     if eth_type in (0x800, 0x86DD):
@@ -361,7 +367,8 @@ def _random_packet(rng: random.Random) -> dict[str, int | str]:
         )
         if eth_type == 0x800:
             pkt["ip4.src"] = rng.choice([0x0A000001, 0x0A000002, 0x0A000009, 0xC0A80101])
-            pkt["ip4.dst"] = rng.choice([0x0A000001, 0x0A000002, 0xC0A80101])
+            pkt["ip4.dst"] = rng.choice([0x0A000001, 0x0A000002, 0xC0A80101, 0xE0000001])
+            pkt["ip4.src"] = rng.choice([pkt["ip4.src"], 0xE0000005])
         if pkt["ip.frag"] != 3 and proto == 6:
             pkt["tcp.src"] = rng.choice([22, 999, 1000, 5000])
             pkt["tcp.dst"] = rng.choice([22, 80, 99, 100, 1024, 2000])

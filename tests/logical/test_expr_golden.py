@@ -106,7 +106,14 @@ ANNOTATE = [
     ),
     ("eth.mcast", "eth.dst[40]"),
     ("eth.bcast", "eth.dst == 0xffffffffffff"),
-    ("ip4.mcast", "ip4.dst[28..31] == 0xe && eth.type == 0x800"),
+    ("ip4.mcast", "eth.dst[40] && ip4.dst[28..31] == 0xe && eth.type == 0x800"),
+    (
+        "mldv2",
+        "ip6.dst == 0xff020000000000000000000000000016 && eth.type == 0x86dd && "
+        "icmp6.type == 0x8f && eth.type == 0x86dd && ip.proto == 0x3a && "
+        "(eth.type == 0x800 || eth.type == 0x86dd)",
+    ),
+    ("rarp.op == 3", "rarp.op == 0x3 && eth.type == 0x8035"),
     (
         "tcp.flags == 0x2",
         "tcp.flags == 0x2 && ip.proto == 0x6 && (eth.type == 0x800 || eth.type == 0x86dd)",

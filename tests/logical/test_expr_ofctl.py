@@ -132,6 +132,12 @@ ATOMS = [
     'is_chassis_resident("cr-lrp")',
     "1",
     "eth.src[40]",
+    "eth.mcastv6",
+    "ip4.src_mcast",
+    "ip6.mcast_flood",
+    "ip6.mcast_sol_node",
+    "rarp",
+    "rarp.op == 3",
 ]
 
 
@@ -370,6 +376,10 @@ def test_ovs_vswitchd_decides_like_our_evaluation(tmp_path: Path, netdev_bridge:
     ctl = str(tmp_path / "vswitchd.ctl")
     for _ in range(12):
         pkt = _random_packet(rng)
+        if pkt.get("ip.frag"):
+            # OVS's default fragment handling ("normal") reads the L4 fields of
+            # every fragment, first ones included, as 0.
+            pkt = {k: v for k, v in pkt.items() if not k.startswith(("tcp.", "udp."))}
         spec = _trace_spec(openflow_packet(pkt))
         out = subprocess.run(
             ["ovs-appctl", "-t", ctl, "ofproto/trace", "br0", spec],

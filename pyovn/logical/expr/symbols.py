@@ -87,6 +87,12 @@ BASE_FIELDS: tuple[tuple[str, str, int, bool, str | None], ...] = (
     ("arp.tpa", "arp_tpa", 32, True, "arp"),
     ("arp.sha", "arp_sha", 48, True, "arp"),
     ("arp.tha", "arp_tha", 48, True, "arp"),
+    # RARP has ARP's layout, so the same OpenFlow fields (as in OVN)
+    ("rarp.op", "arp_op", 16, False, "rarp"),
+    ("rarp.spa", "arp_spa", 32, True, "rarp"),
+    ("rarp.tpa", "arp_tpa", 32, True, "rarp"),
+    ("rarp.sha", "arp_sha", 48, True, "rarp"),
+    ("rarp.tha", "arp_tha", 48, True, "rarp"),
     ("nd.target", "nd_target", 128, True, "nd"),
     ("nd.sll", "nd_sll", 48, True, "nd_ns"),
     ("nd.tll", "nd_tll", 48, True, "nd_na"),
@@ -120,6 +126,7 @@ SUBFIELDS: tuple[tuple[str, str, str | None], ...] = (
     ("xreg1", "xxreg0[0..63]", None),
     ("xreg2", "xxreg1[64..127]", None),
     ("xreg3", "xxreg1[0..63]", None),
+    ("eth.mcast", "eth.dst[40]", None),
     ("vlan.vid", "vlan.tci[0..11]", "vlan.present"),
     ("vlan.pcp", "vlan.tci[13..15]", "vlan.present"),
     ("ct.trk", f"ct_state[{layout.CT_STATE_BITS['trk']}]", None),
@@ -142,17 +149,28 @@ SUBFIELDS: tuple[tuple[str, str, str | None], ...] = (
 _ND_COMMON = "icmp6.code == 0 && ip.ttl == 255"
 PREDICATES: tuple[tuple[str, str], ...] = (
     ("eth.bcast", "eth.dst == ff:ff:ff:ff:ff:ff"),
-    ("eth.mcast", "eth.dst[40]"),
+    ("eth.mcastv6", "eth.dst[32..47] == 0x3333"),
     ("vlan.present", "vlan.tci[12]"),
     ("ip4", "eth.type == 0x800"),
     ("ip6", "eth.type == 0x86dd"),
     ("ip", "ip4 || ip6"),
-    ("ip4.mcast", "ip4.dst[28..31] == 0xe"),
-    ("ip6.mcast", "ip6.dst[120..127] == 0xff"),
+    ("ip4.src_mcast", "ip4.src[28..31] == 0xe"),
+    ("ip4.mcast", "eth.mcast && ip4.dst[28..31] == 0xe"),
+    ("ip6.mcast_rsvd", "ip6.dst[116..127] == 0xff0 && ip6.dst[0..111] == 0x0"),
+    ("ip6.mcast_all_nodes", "ip6.dst == ff01::1 || ip6.dst == ff02::1"),
+    ("ip6.mcast_all_rtrs", "ip6.dst == ff01::2 || ip6.dst == ff02::2 || ip6.dst == ff05::2"),
+    ("ip6.mcast_sol_node", "ip6.dst == ff02::1:ff00:0000/104"),
+    (
+        "ip6.mcast_flood",
+        "eth.mcastv6 && (ip6.mcast_rsvd || ip6.mcast_all_nodes || ip6.mcast_all_rtrs || "
+        "ip6.mcast_sol_node)",
+    ),
+    ("ip6.mcast", "eth.mcastv6 && ip6.dst[120..127] == 0xff"),
     ("ip.is_frag", "ip.frag[0]"),
     ("ip.later_frag", "ip.frag[1]"),
     ("ip.first_frag", "ip.is_frag && !ip.later_frag"),
     ("arp", "eth.type == 0x806"),
+    ("rarp", "eth.type == 0x8035"),
     ("icmp4", "ip4 && ip.proto == 1"),
     ("icmp6", "ip6 && ip.proto == 58"),
     ("icmp", "icmp4 || icmp6"),
@@ -166,7 +184,7 @@ PREDICATES: tuple[tuple[str, str], ...] = (
     ("nd_rs", f"icmp6.type == 133 && {_ND_COMMON}"),
     ("nd_ra", f"icmp6.type == 134 && {_ND_COMMON}"),
     ("mldv1", "ip6.src == fe80::/10 && icmp6.type == {130, 131, 132}"),
-    ("mldv2", "ip6.src == fe80::/10 && icmp6.type == 143"),
+    ("mldv2", "ip6.dst == ff02::16 && icmp6.type == 143"),
 )
 
 # name, OpenFlow register holding the port's tunnel key
