@@ -123,20 +123,29 @@ def command() -> None:
 @click.option("--annotate", is_flag=True, help="add prerequisites (OVN's expr_annotate)")
 @click.option("--normalize", is_flag=True, help="print the normal form")
 @click.option("--ovn", "ovn", is_flag=True, help="print as OVN's expr_format does")
+@click.option(
+    "--chassis-resident",
+    "resident",
+    multiple=True,
+    metavar="PORT",
+    help="with --normalize: is_chassis_resident(PORT) is true",
+)
 @_with_common
 def parse_match_cmd(
     expr: str,
     annotate: bool,
     normalize: bool,
     ovn: bool,
+    resident: tuple[str, ...],
     as_json: bool,
     address_sets: tuple[str, ...],
     port_groups: tuple[str, ...],
 ) -> None:
     """Print EXPR in canonical form."""
     env = _env(address_sets, port_groups)
+    residents = frozenset(resident)
     if normalize:
-        handler: Handler = lambda text: normalized(text, env)  # noqa: E731
+        handler: Handler = lambda text: normalized(text, env, residents.__contains__)  # noqa: E731
     elif annotate:
         handler = lambda text: annotated(text, env)  # noqa: E731
     elif ovn:
@@ -202,7 +211,13 @@ def _encode_actions(
 @click.option("--priority", type=int, default=100, show_default=True)
 @click.option("--datapath", type=int, default=None, help="add metadata=KEY to every flow")
 @click.option("--port", "ports", multiple=True, metavar="NAME=KEY", help="logical port key")
-@click.option("--chassis-resident", "resident", multiple=True, metavar="PORT")
+@click.option(
+    "--chassis-resident",
+    "resident",
+    multiple=True,
+    metavar="PORT",
+    help="is_chassis_resident(PORT) is true",
+)
 @_with_common
 def compile_cmd(
     expr: str,
@@ -216,7 +231,12 @@ def compile_cmd(
     address_sets: tuple[str, ...],
     port_groups: tuple[str, ...],
 ) -> None:
-    """Print the OpenFlow flows of EXPR in ovs-ofctl add-flows syntax."""
+    """Print the OpenFlow flows of EXPR in ovs-ofctl add-flows syntax.
+
+    Logical ports without --port get tunnel keys 1, 2, ... in order of first
+    appearance (skipping given keys). Without --actions the flows resubmit to
+    the next table, as `next;' would.
+    """
     env = _env(address_sets, port_groups)
     lookup = _PortKeys(_parse_ports(ports))
     conj_ids = itertools.count(1)

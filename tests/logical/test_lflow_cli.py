@@ -34,6 +34,13 @@ def test_parse_match_canonical_and_variants() -> None:
     assert out == "eth.type == 0x800 && ip.proto == 0x6\n"
 
 
+def test_parse_match_normalize_decides_chassis_residence() -> None:
+    expr = 'is_chassis_resident("cr") && ip6'
+    assert run("parse-match", "--normalize", expr)[1] == "0\n"
+    got = run("parse-match", "--normalize", "--chassis-resident", "cr", expr)[1]
+    assert got == "eth.type == 0x86dd\n"
+
+
 def test_single_error_exits_1_with_one_line_and_column() -> None:
     code, out, err = run("parse-match", "ip4.src = 1.2.3.4")
     assert code == 1
