@@ -178,7 +178,12 @@ _FIELD_ORDER = {name: i for i, name in enumerate(OPENFLOW_FIELD_BITS)}
 
 def _canonical(fields: Fields) -> Fields:
     """Fields in the layout's declaration order (metadata, registers, L2, L3, L4, ct)."""
-    return tuple(sorted(fields, key=lambda m: (_FIELD_ORDER.get(m.field, len(_FIELD_ORDER)), m)))
+    # Each OpenFlow field occurs at most once in a match, so its rank is a total order.
+    return tuple(sorted(fields, key=_field_rank))
+
+
+def _field_rank(m: FieldMatch) -> int:
+    return _FIELD_ORDER.get(m.field, len(_FIELD_ORDER))
 
 
 def to_flows(
