@@ -24,6 +24,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,7 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pyovn.ovsdb.jsonrpc import StreamParser  # noqa: E402
+from pyovn.ovsdb.server.framing import MessageSplitter  # noqa: E402
 
 SCHEMA = {
     "name": "Bench",
@@ -84,10 +85,21 @@ class Server:
         env = dict(os.environ, OVS_RUNDIR=str(self.workdir), OVS_LOGDIR=str(self.workdir))
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, start_new_session=True)
         deadline = time.time() + 30
-        while not self.sock.exists():
+        while not self._accepts():
             if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
                 raise SystemExit(f"{self.kind} server failed to start")
             time.sleep(0.01)
+
+    def _accepts(self) -> bool:
+        probe = socket.socket(socket.AF_UNIX)
+        try:
+            probe.connect(str(self.sock))
+            return True
+        except OSError:
+            return False
+        finally:
+            probe.close()
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -114,7 +126,7 @@ def make_servers(workdir: Path) -> list[Server]:
 
 class Client(asyncio.Protocol):
     def __init__(self) -> None:
-        self.parser = StreamParser()
+        self.parser = MessageSplitter(1 << 30, 1000)
         self.transport: asyncio.Transport | None = None
         self.waiters: dict[Any, asyncio.Future[Any]] = {}
         self.notifications: asyncio.Queue[Any] = asyncio.Queue()
@@ -286,15 +298,20 @@ async def main_async(args: argparse.Namespace) -> None:
         results: dict[str, dict[str, float]] = {}
         for server in (py, ovs):
             server.start()
-            r = results.setdefault(server.kind, {})
-            r["rate1"] = await txn_rate(server, 1, args.txns, 1)
-            r["rate1w"] = await txn_rate(server, 1, args.txns, args.window)
-            r["rate4"] = await txn_rate(server, 4, args.txns // 2, 1)
-            r["rate4w"] = await txn_rate(server, 4, args.txns // 2, args.window)
-            r["fanout"] = await fanout(server, args.clients, 200)
-            server.stop()
+            try:
+                r = results.setdefault(server.kind, {})
+                r["rate1"] = await txn_rate(server, 1, args.txns, 1)
+                r["rate1w"] = await txn_rate(server, 1, args.txns, args.window)
+                r["rate4"] = await txn_rate(server, 4, args.txns // 2, 1)
+                r["rate4w"] = await txn_rate(server, 4, args.txns // 2, args.window)
+                r["fanout"] = await fanout(server, args.clients, 200)
+            finally:
+                server.stop()
         for server in make_servers(workdir):
-            received, elapsed = await resync(server, args.clients, args.rows, 10)
+            try:
+                received, elapsed = await resync(server, args.clients, args.rows, 10)
+            finally:
+                server.stop()
             results[server.kind]["resync_bytes"] = received
             results[server.kind]["resync_time"] = elapsed
         p, o = results["pyovn"], results["ovs"]

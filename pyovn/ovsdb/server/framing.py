@@ -23,6 +23,7 @@ from pyovn.ovsdb.jsonrpc import ProtocolError
 # A complete string literal, a bracket, or an unterminated string (wait).
 _TOKEN = re.compile(rb'("[^"\\]*(?:\\.[^"\\]*)*")|([{}\[\]])|(")', re.DOTALL)
 _NON_SPACE = re.compile(rb"[^ \t\r\n]")
+_BOUNDARY = re.compile(rb"\}[ \t\r\n]*\{")
 _OPEN = frozenset(b"{[")
 
 
@@ -41,16 +42,47 @@ class MessageSplitter:
         return len(self._buf)
 
     def feed(self, data: bytes) -> list[Any]:
-        if not self._buf and data[-1:] == b"}" and data[:1] == b"{":
-            # Fast path: most chunks are exactly one message.
+        whole = self._buf + data if self._buf else data
+        if self._depth == 0 and self._pos == 0 and whole[:1] == b"{":
+            messages, used = self._split_at_boundaries(whole)
+            if used == len(whole):
+                self._buf = b""
+                return messages
+            if messages:
+                self._buf = b""
+                return messages + self._scan(whole[used:])
+        self._buf = b""
+        return self._scan(whole)
+
+    def _split_at_boundaries(self, buf: bytes) -> tuple[list[Any], int]:
+        """Fast path: cut where one object ends and the next begins ("}{").
+
+        JSON objects are prefix-free, so a piece that parses is exactly one
+        message; a "}{" inside a string fails to parse and the careful scan
+        takes over from there.
+        """
+        messages: list[Any] = []
+        start = 0
+        ends = [m.start() + 1 for m in _BOUNDARY.finditer(buf)]
+        if buf[-1:] == b"}":
+            ends.append(len(buf))
+        for end in ends:
+            if end <= start:
+                continue
+            piece = buf[start:end]
             try:
-                message = orjson.loads(data)
+                message = orjson.loads(piece)
             except orjson.JSONDecodeError:
-                pass
-            else:
-                if len(data) < 2 * self.max_depth or _depth_ok(data, self.max_depth):
-                    return [message]
-        buf = self._buf + data if self._buf else data
+                break
+            if len(piece) >= 2 * self.max_depth:
+                _depth_ok(piece, self.max_depth)
+            messages.append(message)
+            following = _NON_SPACE.search(buf, end)
+            start = len(buf) if following is None else following.start()
+        return messages, start
+
+    def _scan(self, buf: bytes) -> list[Any]:
+        """The careful scan: one regex match per bracket or string literal."""
         pos = self._pos
         depth = self._depth
         start = 0
