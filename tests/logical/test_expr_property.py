@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pyovn.logical.errors import LogicalError
 from pyovn.logical.expr import ast
 from pyovn.logical.expr.annotate import annotate
+from pyovn.logical.expr.evaluate import evaluate
 from pyovn.logical.expr.normalize import Clause, normalize, simplify
 from pyovn.logical.expr.pipeline import MatchEnv, parse
 from pyovn.logical.expr.symbols import SYMTAB
@@ -36,27 +37,7 @@ ENV = MatchEnv.from_strings(
 
 
 def eval_expr(expr: ast.Expr, packet: Mapping[str, int | str]) -> bool:
-    if isinstance(expr, ast.Boolean):
-        return expr.value
-    if isinstance(expr, ast.Condition):
-        return (expr.port in RESIDENT) ^ expr.negated
-    if isinstance(expr, ast.StrCmp):
-        equal = packet.get(expr.symbol) == expr.string
-        return equal if expr.relop is ast.Relop.EQ else not equal
-    if isinstance(expr, ast.Cmp):
-        raw = packet.get(expr.symbol, 0)
-        assert isinstance(raw, int)
-        v = raw & expr.mask
-        return {
-            ast.Relop.EQ: v == expr.value,
-            ast.Relop.NE: v != expr.value,
-            ast.Relop.LT: v < expr.value,
-            ast.Relop.LE: v <= expr.value,
-            ast.Relop.GT: v > expr.value,
-            ast.Relop.GE: v >= expr.value,
-        }[expr.relop]
-    results = (eval_expr(i, packet) for i in expr.items)
-    return all(results) if expr.is_and else any(results)
+    return evaluate(expr, packet, RESIDENT.__contains__)
 
 
 def eval_normal_form(clauses: tuple[Clause, ...], packet: Mapping[str, int | str]) -> bool:
