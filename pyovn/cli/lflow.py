@@ -188,7 +188,7 @@ def _parse_ports(ports: tuple[str, ...]) -> dict[str, int]:
     out = {}
     for p in ports:
         name, sep, key = p.partition("=")
-        if not sep or not key.isdigit():
+        if not sep or not key.isdigit() or int(key) >= 1 << 32:
             raise click.BadParameter(f"expected NAME=KEY not {p!r}", param_hint="--port")
         out[name] = int(key)
     return out
@@ -207,9 +207,16 @@ def _encode_actions(
 @command.command("compile")
 @click.argument("expr")
 @click.option("--actions", "actions_text", default=None, help="logical actions of the flow")
-@click.option("--table", type=int, default=layout.TABLE_LOG_INGRESS, show_default=True)
-@click.option("--priority", type=int, default=100, show_default=True)
-@click.option("--datapath", type=int, default=None, help="add metadata=KEY to every flow")
+@click.option(
+    "--table", type=click.IntRange(0, 253), default=layout.TABLE_LOG_INGRESS, show_default=True
+)
+@click.option("--priority", type=click.IntRange(0, 65535), default=100, show_default=True)
+@click.option(
+    "--datapath",
+    type=click.IntRange(0, (1 << 24) - 1),
+    default=None,
+    help="add metadata=KEY to every flow",
+)
 @click.option("--port", "ports", multiple=True, metavar="NAME=KEY", help="logical port key")
 @click.option(
     "--chassis-resident",
