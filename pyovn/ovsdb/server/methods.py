@@ -8,6 +8,7 @@ ovsdb-server 3.1's, which tests compare against the real server.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,9 @@ from pyovn.ovsdb.server.triggers import Trigger
 if TYPE_CHECKING:
     from pyovn.ovsdb.server.served_db import ServedDatabase
     from pyovn.ovsdb.server.server import OvsdbServer
+
+_HEX = "[0-9a-fA-F]"
+_UUID_TEXT = re.compile(f"^{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}$")
 
 Handler = Callable[["OvsdbServer", Session, list[Any], Any], None]
 
@@ -171,6 +175,7 @@ def _monitor(server: OvsdbServer, session: Session, params: list[Any], id: Any,
             syntax_error(params, f"{method} request params must be {n_params} elements").to_json()
         )
     sdb = _database(server, params, method)
+    last_id = _last_txn_id(params[3]) if version == 3 else None
     monitor_id = params[1]
     key = engine.json_key(monitor_id)
     if key in session.monitors:
@@ -181,8 +186,8 @@ def _monitor(server: OvsdbServer, session: Session, params: list[Any], id: Any,
         raise MethodError(exc.to_json()) from None
     sub = Subscription(session, monitor_id, request, version, since_seq=sdb.seq)
     result: Any
-    if version == 3:
-        result = _since_result(sdb, request, params[3])
+    if last_id is not None:
+        result = _since_result(sdb, request, last_id)
     else:
         result = engine.initial(sdb.db, request, version) or {}
     session.monitors[key] = (sdb, sub)
@@ -192,13 +197,16 @@ def _monitor(server: OvsdbServer, session: Session, params: list[Any], id: Any,
     sdb.when_current_durable(lambda: session.fill(slot, data))
 
 
-def _since_result(sdb: ServedDatabase, request: Any, last_id: Any) -> list[Any]:
-    commits = None
-    if isinstance(last_id, str):
-        try:
-            commits = sdb.history.since(uuid.UUID(last_id))
-        except ValueError:
-            commits = None
+def _last_txn_id(value: Any) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise MethodError(syntax_error(value, "last-txn-id must be string").to_json())
+    if not _UUID_TEXT.match(value):
+        raise MethodError(syntax_error(value, "last-txn-id must be UUID format.").to_json())
+    return uuid.UUID(value)
+
+
+def _since_result(sdb: ServedDatabase, request: Any, last_id: uuid.UUID) -> list[Any]:
+    commits = sdb.history.since(last_id)
     last = str(sdb.last_txn_id)
     if commits is None:
         return [False, last, engine.initial(sdb.db, request, 3) or {}]
