@@ -27,6 +27,7 @@ from itertools import product
 from pyovn.logical.errors import LogicalTypeError
 from pyovn.logical.expr import ast
 from pyovn.logical.expr.ast import Relop
+from pyovn.logical.expr.cubes import complement
 from pyovn.logical.expr.symbols import SYMTAB, Level, Symbol
 from pyovn.logical.lexer import quote_string
 
@@ -47,9 +48,34 @@ def simplify(expr: ast.Expr, is_chassis_resident: ChassisResident = _never_resid
     if isinstance(expr, ast.Condition):
         return ast.Boolean(is_chassis_resident(expr.port) ^ expr.negated)
     if isinstance(expr, ast.AndOr):
+        if expr.is_and:
+            return _fold(True, _simplify_and_items(expr.items, is_chassis_resident))
         items = [simplify(i, is_chassis_resident) for i in expr.items]
-        return _fold(expr.is_and, items)
+        return _fold(False, items)
     return expr
+
+
+def _simplify_and_items(
+    items: tuple[ast.Expr, ...], is_chassis_resident: ChassisResident
+) -> list[ast.Expr]:
+    """Simplified terms of a conjunction; several ``!=`` on one field become the
+    complement of the excluded values (``x != $set``) rather than a product."""
+    negated: dict[str, list[ast.Cmp]] = {}
+    for item in items:
+        if isinstance(item, ast.Cmp) and item.relop is Relop.NE:
+            negated.setdefault(item.symbol, []).append(item)
+    out: list[ast.Expr] = []
+    for item in items:
+        group = negated.get(item.symbol, []) if isinstance(item, ast.Cmp) else []
+        if len(group) < 2 or item not in group:
+            out.append(simplify(item, is_chassis_resident))
+        elif item is group[0]:  # the whole group, where its first term stood
+            cubes = complement([(c.value, c.mask) for c in group])
+            terms: list[ast.Expr] = [
+                ast.Cmp(item.symbol, item.width, Relop.EQ, v, m) for v, m in cubes
+            ]
+            out.append(ast.TRUE if (0, 0) in cubes else ast.combine_all(False, terms))
+    return out
 
 
 def _fold(is_and: bool, items: list[ast.Expr]) -> ast.Expr:
@@ -228,14 +254,23 @@ class Clause:
     dims: tuple[tuple[str, tuple[Atom, ...]], ...]
 
 
+def _intersect(a: tuple[Atom, ...], b: tuple[Atom, ...]) -> list[Atom]:
+    """Atoms matching both an alternative of `a` and one of `b`."""
+    masks = {x.mask for x in a} | {y.mask for y in b}
+    if len(masks) == 1 and len(a) * len(b) > 64:  # same mask: plain set intersection
+        wanted = {y for y in b}
+        return [x for x in a if x in wanted]
+    merged = (_merge_atoms(x, y) for x in a for y in b)
+    return [m for m in merged if m is not None]
+
+
 def _merge_dims(a: Dims, b: Dims) -> Dims | None:
     out = dict(a)
     for name, alts in b.items():
         if name not in out:
             out[name] = alts
             continue
-        merged = (_merge_atoms(x, y) for x in out[name] for y in alts)
-        reduced = _reduce_alternatives(m for m in merged if m is not None)
+        reduced = _reduce_alternatives(_intersect(out[name], alts))
         if reduced is None:
             del out[name]
         elif not reduced:
