@@ -39,6 +39,9 @@ CANONICAL = [
     ('is_chassis_resident("lrp1")', 'is_chassis_resident("lrp1")'),
     ("1", "1"),
     ("((0))", "0"),
+    ("!(reg0 == 1)", "!(reg0 == 1)"),
+    ("!(!(ct.new))", "!(!ct.new)"),
+    ("!(1)", "!1"),
     ("ip6.dst == fe80:0::/10", "ip6.dst == fe80::/10"),
 ]
 

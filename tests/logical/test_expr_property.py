@@ -304,3 +304,22 @@ def test_conjunction_flow_count_is_sum_not_product() -> None:
     assert eval_flows(flows, of)
     of["tcp_dst"] = 81
     assert not eval_flows(flows, of)
+
+
+@settings(max_examples=150, deadline=None)
+@given(EXPRESSIONS)
+def test_canonical_and_ovn_text_round_trip(text: str) -> None:
+    """Canonical source text and OVN's format both reparse to themselves, and the
+    canonical text means the same expression as the input."""
+    from pyovn.logical.expr.pipeline import canonical, ovn_format
+
+    try:
+        parsed = parse(text, ENV)
+    except LogicalError:
+        assume(False)
+        raise
+    source = canonical(text, ENV)
+    assert canonical(source, ENV) == source
+    assert parse(source, ENV).expr == parsed.expr
+    ovn = ovn_format(text, ENV)
+    assert ovn_format(ovn, ENV) == ovn

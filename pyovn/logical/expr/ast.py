@@ -171,8 +171,14 @@ def format_syntax(node: Syntax) -> str:
             f"{node.r2.value} {node.high.format()}"
         )
     if isinstance(node, Not):
+        # `!' takes an atomic operand: a bare field, a constant, a function or
+        # anything parenthesized (OVN rejects `!x == 1').
         inner = format_syntax(node.item)
-        return "!" + (f"({inner})" if isinstance(node.item, (And, Or, Range)) else inner)
+        item = node.item
+        atomic = isinstance(item, (Bool, ChassisResident)) or (
+            isinstance(item, Compare) and item.relop is None
+        )
+        return "!" + (inner if atomic else f"({inner})")
     if isinstance(node, (And, Or)):
         op = " && " if isinstance(node, And) else " || "
         return op.join(
