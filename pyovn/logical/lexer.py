@@ -176,7 +176,6 @@ class Token:
 
 _MAC_RE = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
 _ID1 = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_.")
-_IDN = _ID1 | frozenset("0123456789")
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
 _DIGITS = frozenset("0123456789")
 _SPACE = frozenset(" \t\n\r\v\f")
@@ -317,10 +316,15 @@ def _lex_string(text: str, pos: int) -> tuple[Token, int]:
     return Token(TokenType.ERROR, pos, end, text[pos:], "Input ends inside quoted string."), end
 
 
+_ID_TAIL = re.compile(r"[A-Za-z0-9_.]*")
+_SPACES = re.compile(r"[ \t\n\r\v\f]*")
+# Operators by length, longest first: text -> token type.
+_OPERATOR_TABLE = [{op: kind for op, kind in _OPERATORS if len(op) == n} for n in (3, 2, 1)]
+
+
 def _lex_id(text: str, pos: int, kind: TokenType, name_start: int) -> tuple[Token, int]:
-    end = name_start + 1
-    while end < len(text) and text[end] in _IDN:
-        end += 1
+    tail = _ID_TAIL.match(text, name_start + 1)
+    end = tail.end() if tail else name_start + 1
     return Token(kind, pos, end, text[pos:end], text[name_start:end]), end
 
 
@@ -329,7 +333,8 @@ def _skip_space_and_comments(text: str, pos: int) -> tuple[int, Token | None]:
     n = len(text)
     while pos < n:
         if text[pos] in _SPACE:
-            pos += 1
+            spaces = _SPACES.match(text, pos)
+            pos = spaces.end() if spaces else pos + 1
         elif text.startswith("//", pos):
             nl = text.find("\n", pos)
             pos = n if nl < 0 else nl
@@ -378,9 +383,11 @@ def next_token(text: str, pos: int) -> tuple[Token, int]:
         return Token(TokenType.ERROR, pos, pos + 1, c, msg), pos + 1
     if c == ":":
         return Token(TokenType.COLON, pos, pos + 1, c), pos + 1
-    for op, kind in _OPERATORS:
-        if text.startswith(op, pos):
-            return Token(kind, pos, pos + len(op), op), pos + len(op)
+    for size, table in zip((3, 2, 1), _OPERATOR_TABLE, strict=True):
+        op = text[pos : pos + size]
+        found = table.get(op)
+        if found is not None:
+            return Token(found, pos, pos + size, op), pos + size
     if c in _LONE_ERRORS:
         return Token(TokenType.ERROR, pos, pos + 1, c, _LONE_ERRORS[c]), pos + 1
     if c.isprintable() and c.isascii():
