@@ -90,6 +90,9 @@ def _run(arg: str, as_json: bool, handler: Handler) -> None:
         except RecursionError:
             failed = True
             ok = {"ok": False, "error": "Expression nested too deeply.", "column": 0}
+        except Exception as exc:  # noqa: BLE001 - one line per item, never a traceback
+            failed = True
+            ok = {"ok": False, "error": f"internal error: {exc!r}", "column": 0}
         if as_json:
             click.echo(orjson.dumps(ok).decode())
         elif ok["ok"]:
