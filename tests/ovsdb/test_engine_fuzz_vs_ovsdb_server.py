@@ -15,7 +15,7 @@ import pytest
 from test_engine_file_records import read_ovsdb_file
 from test_engine_fixtures import Engine, RealServer, real_server
 
-from pyovn.ovsdb.database import commit_to_file_record
+from pyovn.ovsdb.database import Database, apply_file_record, commit_to_file_record
 from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.monitor import MonitorRequest, commit_update, condition_change_update
 
@@ -171,6 +171,14 @@ def _comparable(results: list[Any]) -> list[Any]:
     return out
 
 
+def _persistent(db: Database) -> dict[str, Any]:
+    out = {}
+    for tname, rows in db.tables.items():
+        names = db.schema.tables[tname].persistent_columns
+        out[tname] = {u: [r.columns[n] for n in names] for u, r in rows.items()}
+    return out
+
+
 def _sorted_rows(results: list[Any]) -> list[Any]:
     return [sorted(json.dumps(_mask_versions(row), sort_keys=True) for row in r["rows"])
             for r in results]
@@ -239,5 +247,13 @@ def test_random_transactions_match(server: RealServer, seed: int) -> None:
         real_records = read_ovsdb_file(server.db_path)[1:]
         strip = lambda r: {k: v for k, v in r.items() if k != "_date"}  # noqa: E731
         assert [strip(r) for r in ours_records] == [strip(r) for r in real_records]
+        # replaying OVS's file rebuilds the same database
+        replica = Database(engine.schema)
+        for record in real_records:
+            apply_file_record(replica, record)
+        assert _persistent(replica) == _persistent(engine.db)
+        assert replica.strong_refs == engine.db.strong_refs
+        assert {u: s for u, s in replica.weak_referrers.items() if s} == \
+            {u: s for u, s in engine.db.weak_referrers.items() if s}
     finally:
         conn.close()
