@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from pyovn.ovsdb.data import Datum
 from pyovn.ovsdb.errors import OvsdbError, syntax_error
 from pyovn.ovsdb.schema import TableSchema
-from pyovn.ovsdb.types import UNLIMITED, AtomicType, SymbolResolver, Type
+from pyovn.ovsdb.types import UNLIMITED, AtomicType, SymbolResolver
 
 
 class RowLike(Protocol):
@@ -135,10 +135,6 @@ class MonitorCondition:
     def __post_init__(self) -> None:
         object.__setattr__(self, "always_true", not self.clauses or TRUE in self.clauses)
 
-    @property
-    def always_false(self) -> bool:
-        return bool(self.clauses) and all(c == FALSE for c in self.clauses)
-
     def evaluate(self, row: RowLike) -> bool:
         if self.always_true:
             return True
@@ -150,7 +146,3 @@ class MonitorCondition:
     @classmethod
     def from_json(cls, table: TableSchema, j: Any) -> MonitorCondition:
         return cls(parse_where(table, j))
-
-
-def type_of(table: TableSchema, column: str) -> Type:
-    return table.columns[column].type

@@ -11,7 +11,6 @@ constraints and duplicates with ovsdb-server's error tags and texts.
 
 from __future__ import annotations
 
-import uuid
 from bisect import bisect_left
 from collections.abc import Iterable
 from operator import is_
@@ -110,9 +109,6 @@ class Datum(NamedTuple):
                 return self.keys[0]
             return self.keys[0] if self.keys else None
         return frozenset(self.keys)
-
-    def is_default(self, type_: Type) -> bool:
-        return self == Datum.default(type_)
 
     def as_dict(self) -> dict[Atom, Atom]:
         assert self.values is not None
@@ -283,13 +279,3 @@ def _sorted_set(keys: list[Atom]) -> Datum:
     if len(unique) != len(keys):
         raise OvsdbError("ovsdb error", "set contains duplicate")
     return Datum(tuple(sorted(unique)))
-
-
-def uuid_atoms(datum: Datum, type_: Type) -> list[uuid.UUID]:
-    """Every UUID in a datum, keys and values (for reference tracking)."""
-    out: list[uuid.UUID] = []
-    if type_.key.ref_table is not None:
-        out.extend(k for k in datum.keys if isinstance(k, uuid.UUID))
-    if type_.value is not None and type_.value.ref_table is not None and datum.values:
-        out.extend(v for v in datum.values if isinstance(v, uuid.UUID))
-    return out
