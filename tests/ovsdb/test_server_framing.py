@@ -53,3 +53,19 @@ def test_unfinished_message_is_bounded() -> None:
     s.feed(b'{"a":"' + b"x" * 50)
     with pytest.raises(ProtocolError):
         s.feed(b"y" * 60)
+
+
+def test_invalid_json_is_refused_before_the_message_ends() -> None:
+    with pytest.raises(ProtocolError):
+        MessageSplitter(1 << 20, 100).feed(b"{bad json")
+
+
+def test_non_ascii_and_very_large_messages_take_the_careful_scan() -> None:
+    big = {"method": "echo", "params": ["x" * (3 << 20)], "id": 1}
+    small = {"method": "echo", "params": ["\u00e9t\u00e9 {}"], "id": 2}
+    stream = orjson.dumps(big) + orjson.dumps(small) + orjson.dumps(big)
+    splitter = MessageSplitter(1 << 30, 100)
+    got = []
+    for at in range(0, len(stream), 65536):
+        got.extend(splitter.feed(stream[at:at + 65536]))
+    assert got == [big, small, big]

@@ -1,14 +1,23 @@
 """Fast splitting of a JSON-RPC byte stream into messages, for the server.
 
-Theory of operation: OVSDB peers send JSON objects back to back. The
-splitter finds where each top-level object ends with one regular
-expression that consumes a whole string literal (escapes included) or one
-bracket per match, so the Python loop runs once per bracket or string, not
-per byte, and it never copies the buffer while scanning: complete messages
-are sliced out once, the unfinished tail is kept for the next chunk. Each
-message is then parsed by orjson. Limits: nesting depth (checked while
-scanning, before any parse) and the size of an unfinished message.
-Anything that is not a stream of JSON objects raises `ProtocolError`.
+Theory of operation: OVSDB peers send JSON objects back to back, and almost
+all traffic is ASCII. For ASCII data the splitter lets orjson find the
+boundaries: it parses the buffer from the start of the next message; a
+complete message parses outright, "unexpected content after document" gives
+the exact end of the first message (its position is a byte offset for
+ASCII), and "unexpected end of data" means the message is still arriving.
+Any other error is invalid JSON and ends the connection, at once, as in
+ovsdb-server. So every message costs one or two C-speed parses and no
+Python loop over its bytes.
+
+Non-ASCII data, and messages still unfinished after `SCAN_AFTER` bytes
+(where re-parsing on each chunk would grow quadratic), go through the
+careful scan: one regular-expression match per bracket or string literal,
+tracking nesting, with state kept across chunks. Limits: nesting depth and
+the size of an unfinished message. (At the default depth limit, OVS's 1000,
+orjson's own limit of 1024 stands in for it on the fast path; a lower
+configured limit is checked on every large message.) `ProtocolError` for
+anything that is not a stream of JSON objects.
 """
 
 from __future__ import annotations
@@ -18,13 +27,14 @@ from typing import Any
 
 import orjson
 
-from pyovn.ovsdb.jsonrpc import ProtocolError
+from pyovn.ovsdb.jsonrpc import DEFAULT_MAX_DEPTH, ProtocolError
 
 # A complete string literal, a bracket, or an unterminated string (wait).
 _TOKEN = re.compile(rb'("[^"\\]*(?:\\.[^"\\]*)*")|([{}\[\]])|(")', re.DOTALL)
+_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*(")?', re.DOTALL)
 _NON_SPACE = re.compile(rb"[^ \t\r\n]")
-_BOUNDARY = re.compile(rb"\}[ \t\r\n]*\{")
 _OPEN = frozenset(b"{[")
+SCAN_AFTER = 1 << 20
 
 
 class MessageSplitter:
@@ -34,8 +44,9 @@ class MessageSplitter:
         self.max_message_bytes = max_message_bytes
         self.max_depth = max_depth
         self._buf = b""
-        self._pos = 0  # where scanning resumes, relative to _buf
-        self._depth = 0
+        self._pos = 0  # careful scan: where it resumes, relative to _buf
+        self._depth = 0  # careful scan: nesting at _pos
+        self._in_string = False  # careful scan: _pos is inside a string literal
 
     @property
     def buffered(self) -> int:
@@ -43,43 +54,47 @@ class MessageSplitter:
 
     def feed(self, data: bytes) -> list[Any]:
         whole = self._buf + data if self._buf else data
-        if self._depth == 0 and self._pos == 0 and whole[:1] == b"{":
-            messages, used = self._split_at_boundaries(whole)
-            if used == len(whole):
-                self._buf = b""
-                return messages
-            if messages:
-                self._buf = b""
-                return messages + self._scan(whole[used:])
         self._buf = b""
-        return self._scan(whole)
+        if self._depth or not whole.isascii():
+            return self._scan(whole)
+        return self._parse_ascii(whole)
 
-    def _split_at_boundaries(self, buf: bytes) -> tuple[list[Any], int]:
-        """Fast path: cut where one object ends and the next begins ("}{").
-
-        JSON objects are prefix-free, so a piece that parses is exactly one
-        message; a "}{" inside a string fails to parse and the careful scan
-        takes over from there.
-        """
+    def _parse_ascii(self, buf: bytes) -> list[Any]:
+        view = memoryview(buf)
         messages: list[Any] = []
-        start = 0
-        ends = [m.start() + 1 for m in _BOUNDARY.finditer(buf)]
-        if buf[-1:] == b"}":
-            ends.append(len(buf))
-        for end in ends:
-            if end <= start:
-                continue
-            piece = buf[start:end]
+        pos = 0
+        while True:
+            m = _NON_SPACE.search(buf, pos)
+            if m is None:
+                return messages
+            pos = m.start()
+            if buf[pos] != 0x7B:  # "{"
+                raise ProtocolError(
+                    f"message is not a JSON object (starts with {buf[pos:pos + 20]!r})"
+                )
             try:
-                message = orjson.loads(piece)
-            except orjson.JSONDecodeError:
-                break
-            if len(piece) >= 2 * self.max_depth:
-                _depth_ok(piece, self.max_depth)
-            messages.append(message)
-            following = _NON_SPACE.search(buf, end)
-            start = len(buf) if following is None else following.start()
-        return messages, start
+                messages.append(self._checked(view[pos:] if pos else buf))
+                return messages
+            except orjson.JSONDecodeError as exc:
+                if exc.msg.startswith("unexpected content after document"):
+                    end = pos + exc.pos
+                    messages.append(self._checked(view[pos:end]))
+                    pos = end
+                    continue
+                if not exc.msg.startswith("unexpected end of data"):
+                    raise ProtocolError(f"invalid JSON: {exc}") from None
+            rest = buf[pos:]
+            if len(rest) > SCAN_AFTER:
+                return messages + self._scan(rest)
+            self._buf = rest
+            self._check_size()
+            return messages
+
+    def _checked(self, piece: bytes | memoryview) -> Any:
+        message = orjson.loads(piece)
+        if self.max_depth < DEFAULT_MAX_DEPTH and len(piece) > 2 * self.max_depth:
+            _check_depth(piece, self.max_depth)
+        return message
 
     def _scan(self, buf: bytes) -> list[Any]:
         """The careful scan: one regex match per bracket or string literal."""
@@ -89,7 +104,15 @@ class MessageSplitter:
         end = len(buf)
         messages: list[Any] = []
         token = _TOKEN.search
+        in_string = self._in_string
         while True:
+            if in_string:
+                m = _STRING_REST.match(buf, pos)
+                assert m is not None  # the pattern matches the empty string
+                pos = m.end()
+                if m.group(1) is None:
+                    break  # the string goes on in the next chunk
+                in_string = False
             if depth == 0:
                 m = _NON_SPACE.search(buf, pos)
                 if m is None:
@@ -104,9 +127,10 @@ class MessageSplitter:
             if m is None:
                 pos = end
                 break
-            if m.lastindex == 3:  # string not finished yet
-                pos = m.start()
-                break
+            if m.lastindex == 3:  # a string that does not end in this chunk
+                pos = m.end()
+                in_string = True
+                continue
             pos = m.end()
             if m.lastindex == 1:
                 continue
@@ -120,15 +144,18 @@ class MessageSplitter:
                     messages.append(_decode(buf[start:pos]))
                     start = pos
         self._buf = buf[start:]
-        self._pos = pos - start
+        self._pos = pos - start if depth else 0
         self._depth = depth
-        if len(self._buf) > self.max_message_bytes:
-            raise ProtocolError(f"message exceeds {self.max_message_bytes} bytes")
+        self._in_string = in_string
+        self._check_size()
         return messages
 
+    def _check_size(self) -> None:
+        if len(self._buf) > self.max_message_bytes:
+            raise ProtocolError(f"message exceeds {self.max_message_bytes} bytes")
 
-def _depth_ok(data: bytes, max_depth: int) -> bool:
-    """Whether a parsed message is within the nesting limit (rarely needed)."""
+
+def _check_depth(data: bytes | memoryview, max_depth: int) -> None:
     depth = 0
     for m in _TOKEN.finditer(data):
         if m.lastindex == 2:
@@ -138,7 +165,6 @@ def _depth_ok(data: bytes, max_depth: int) -> bool:
                     raise ProtocolError(f"JSON nesting deeper than {max_depth}")
             else:
                 depth -= 1
-    return True
 
 
 def _decode(text: bytes) -> Any:
