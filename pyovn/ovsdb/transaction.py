@@ -96,7 +96,7 @@ class _Txn:
     ctx: TxnContext
     symtab: Symtab
     changes: dict[str, dict[UUID, Change]] = field(default_factory=dict)
-    comments: list[str] = field(default_factory=list)
+    comment: str = ""  # OVS appends each comment, newline-separated once non-empty
     durable: bool = False
 
     # -- overlay access
@@ -166,7 +166,7 @@ def execute(db: Database, ops: Any, ctx: TxnContext | None = None) -> TxnOutcome
     commit = None
     if changes:
         commit = Commit(ctx.new_uuid(), changes,
-                        "\n".join(txn.comments) if txn.comments else None,
+                        txn.comment or None,
                         int(ctx.now * 1000))
     return TxnOutcome(results, commit, durable=txn.durable)
 
@@ -410,7 +410,8 @@ def _op_abort(txn: _Txn, parser: MemberParser) -> Any:
 
 
 def _op_comment(txn: _Txn, parser: MemberParser) -> Any:
-    txn.comments.append(parser.get("comment", ("string",)))
+    text = parser.get("comment", ("string",))
+    txn.comment = f"{txn.comment}\n{text}" if txn.comment else text
     return {}
 
 

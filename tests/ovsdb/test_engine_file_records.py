@@ -47,6 +47,11 @@ RECORD_SCENARIO: list[list[Any]] = [
      {"op": "insert", "table": "A", "row": {"name": "r", "sref": ["named-uuid", "b"]}}],
     [{"op": "delete", "table": "A", "where": [["name", "==", "r"]]}],
     [{"op": "insert", "table": "A", "row": {"name": "defaults"}}],
+    [{"op": "insert", "table": "A", "row": {"name": "c1"}}, {"op": "comment", "comment": ""},
+     {"op": "comment", "comment": "b"}],
+    [{"op": "insert", "table": "A", "row": {"name": "c2"}}, {"op": "comment", "comment": "a"},
+     {"op": "comment", "comment": ""}],
+    [{"op": "insert", "table": "A", "row": {"name": "c3"}}, {"op": "comment", "comment": ""}],
 ]
 
 
