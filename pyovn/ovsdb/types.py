@@ -21,7 +21,6 @@ from typing import Any, Protocol
 
 from pyovn.ovsdb.errors import (
     MemberParser,
-    OvsdbError,
     constraint_violation,
     is_id,
     ovs_real,
@@ -424,4 +423,4 @@ def _count_from_json(j: Any, default: int) -> int:
     raise syntax_error(j, "bad min or max value")
 
 
-__all__ = ["Atom", "AtomicType", "BaseType", "OvsdbError", "Type", "UNLIMITED", "ZERO_UUID"]
+__all__ = ["Atom", "AtomicType", "BaseType", "Type", "UNLIMITED", "ZERO_UUID"]
