@@ -6,6 +6,7 @@ rows and dropping _version values (both random).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -317,3 +318,41 @@ def test_index_error_texts_match_exactly(server: RealServer) -> None:
             assert engine.transact(*ops) == real, ops
     finally:
         conn.close()
+
+
+def _rows_sorted(results: list[Any]) -> list[Any]:
+    return [{"rows": sorted(r["rows"], key=lambda row: json.dumps(row, sort_keys=True))}
+            if isinstance(r, dict) and "rows" in r else r for r in results]
+
+
+def test_strong_refs_in_map_values_vswitch(tmp_path: Path) -> None:
+    """QoS.queues maps integers to (non-root) Queue rows: one Queue held twice."""
+    vswitch = json.loads(Path("/usr/share/openvswitch/vswitch.ovsschema").read_text())
+    q1, q2, qos = (f"{n:08x}-0000-4000-8000-000000000000" for n in (1, 2, 3))
+    steps = [
+        [{"op": "insert", "table": "Queue", "uuid": q1, "row": {}},
+         {"op": "insert", "table": "Queue", "uuid": q2, "row": {}},
+         {"op": "insert", "table": "QoS", "uuid": qos,
+          "row": {"type": "linux-htb", "queues": ["map", [[0, ["uuid", q1]], [1, ["uuid", q1]],
+                                                          [2, ["uuid", q2]]]]}}],
+        [{"op": "select", "table": "Queue", "where": [], "columns": ["_uuid"]}],
+        [{"op": "mutate", "table": "QoS", "where": [],
+          "mutations": [["queues", "delete", ["set", [0, 2]]]]},
+         {"op": "select", "table": "Queue", "where": [], "columns": ["_uuid"]}],
+        [{"op": "select", "table": "Queue", "where": [], "columns": ["_uuid"]}],
+        [{"op": "delete", "table": "Queue", "where": [["_uuid", "==", ["uuid", q1]]]}],
+        [{"op": "mutate", "table": "QoS", "where": [],
+          "mutations": [["queues", "delete", ["map", [[1, ["uuid", q1]]]]]]}],
+        [{"op": "select", "table": "Queue", "where": [], "columns": ["_uuid"]}],
+    ]
+    gen = real_server(tmp_path, vswitch)
+    server = next(gen)
+    engine = Engine(vswitch)
+    conn = server.connect()
+    try:
+        for ops in steps:
+            real = conn.call("transact", ["Open_vSwitch", *ops])["result"]
+            assert _rows_sorted(engine.transact(*ops)) == _rows_sorted(real), ops
+    finally:
+        conn.close()
+        gen.close()
