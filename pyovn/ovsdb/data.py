@@ -229,14 +229,38 @@ def added_removed(old: tuple[Atom, ...],
     if not new:
         return [], list(old)
     if len(old) > 16 and len(new) > 16:
-        # A few insertions or deletions in a big set: trim the common ends
-        # (tuple slices compare identical elements at C speed).
-        head = _common_prefix(old, new)
-        tail = _common_prefix(reversed(old[head:]), reversed(new[head:]))
-        old = old[head:len(old) - tail]
-        new = new[head:len(new) - tail]
-        if not old or not new:
-            return list(new), list(old)
+        key = (id(old), id(new))
+        hit = _RECENT.get(key)
+        if hit is not None and hit[0] is old and hit[1] is new:
+            return list(hit[2]), list(hit[3])
+        added, removed = _added_removed_big(old, new)
+        if len(_RECENT) >= 64:
+            del _RECENT[next(iter(_RECENT))]
+        # Holding old and new keeps their ids from being reused while cached.
+        _RECENT[key] = (old, new, tuple(added), tuple(removed))
+        return added, removed
+    return _added_removed_small(old, new)
+
+
+# The same big before/after pair is diffed by reference counting, apply(),
+# the file record and every monitor: remember the last few answers.
+_RECENT: dict[tuple[int, int], tuple[Any, Any, tuple[Atom, ...], tuple[Atom, ...]]] = {}
+
+
+def _added_removed_big(old: tuple[Atom, ...],
+                       new: tuple[Atom, ...]) -> tuple[list[Atom], list[Atom]]:
+    # A few insertions or deletions in a big set: trim the common ends first.
+    head = _common_prefix(old, new)
+    tail = _common_prefix(reversed(old[head:]), reversed(new[head:]))
+    old = old[head:len(old) - tail]
+    new = new[head:len(new) - tail]
+    if not old or not new:
+        return list(new), list(old)
+    return _added_removed_small(old, new)
+
+
+def _added_removed_small(old: tuple[Atom, ...],
+                         new: tuple[Atom, ...]) -> tuple[list[Atom], list[Atom]]:
     old_ids = set(map(id, old))
     new_ids = set(map(id, new))
     added = [a for a in new if id(a) not in old_ids]
