@@ -179,3 +179,19 @@ def test_replay_compacted_real_file(server: RealServer, tmp_path: Path) -> None:
     assert _contents(from_snapshot.db, True) == _contents(from_diffs.db, True)
     ours = snapshot_record(from_diffs.db)
     assert {k: v for k, v in compacted[0].items() if not k.startswith("_")} == ours
+
+
+def test_edit_undone_by_weak_cleanup_still_counts() -> None:
+    """Setting a weak reference to a missing row changes nothing, yet OVS writes
+    the column (empty diff) and gives the row a new version."""
+    engine = Engine()
+    engine.transact({"op": "insert", "table": "A", "uuid": UA, "row": {"name": "a"}})
+    (before,) = engine.db.tables["A"].values()
+    out = engine.run([{"op": "update", "table": "A", "where": [],
+                       "row": {"wm": ["map", [["p", ["uuid", UC]]]]}}])
+    assert out.commit is not None
+    change = out.commit.changes["A"][before.uuid]
+    assert change.new is not None and change.new.columns == before.columns
+    assert change.new.version != before.version and change.changed == frozenset({"wm"})
+    record = commit_to_file_record(engine.schema, out.commit)
+    assert record is not None and record["A"] == {UA: {"wm": ["map", []]}}

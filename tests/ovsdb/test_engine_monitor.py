@@ -130,3 +130,14 @@ def test_update2_modify_applied_to_old_gives_new(old: Row, new: Row) -> None:
             diff = Datum.from_json(ctype.with_count(0, 2**32 - 1), diff_json)
             rebuilt[name] = old[name].apply_diff(diff, ctype)
     assert rebuilt == {c: new[c] for c in ("i", "ns", "m", "s")}
+
+
+def test_condition_only_column_change_reports_empty_modify() -> None:
+    """As ovsdb-server 3.1: a column used only by the condition still counts."""
+    req = MonitorRequest.from_json(SCHEMA, {"A": {"columns": ["name"],
+                                                  "where": [["i", ">", 10]]}}, 2)
+    assert req.tables[0].watched == ("i",)
+    a, b = make_row(1, i=Datum((20,))), make_row(2, i=Datum((30,)))
+    assert commit_update(commit_of(a, b), req, 2) == {"A": {str(RU): {"modify": {}}}}
+    changed = req.with_conditions(SCHEMA, {"A": [{"where": [["b", "==", True]]}]})
+    assert changed.tables[0].watched == ("i", "b")  # OVS never forgets them
