@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_engine_fixtures import real_server
 
 from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.schema import DatabaseSchema
@@ -174,3 +175,23 @@ def test_acceptance_matches_ovsdb_tool(tmp_path: Path) -> None:
             ours = False
             assert (e.details or "") in proc.stderr, (schema_json, proc.stderr)
         assert ours == (proc.returncode == 0), (schema_json, proc.stderr)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("path", REAL_SCHEMAS)
+def test_get_schema_from_ovsdb_server_parses_to_the_same(tmp_path: Path, path: str) -> None:
+    """ovsdb-server rewrites a schema in get_schema; ours must read as equal."""
+    original = json.loads(Path(path).read_text())
+    gen = real_server(tmp_path, original)
+    server = next(gen)
+    conn = server.connect()
+    try:
+        served = conn.call("get_schema", [original["name"]])["result"]
+    finally:
+        conn.close()
+        gen.close()
+    ours = DatabaseSchema.from_json(original)
+    assert DatabaseSchema.from_json(served) == ours
+    assert DatabaseSchema.from_json(ours.to_json()) == DatabaseSchema.from_json(served)
+    for tname, table in served["tables"].items():
+        assert ("isRoot" in table) == ("isRoot" in ours.to_json()["tables"][tname])
