@@ -436,3 +436,16 @@ def test_clustered_server_leader_check_and_difference_resync(clustered: Server) 
             assert idl.last_monitor_found is True and set(by_name(idl)) == {"a"}
             assert idl.tracked_changes() == {}
     run(body())
+
+
+def test_remotes_are_tried_in_turn(nb: Server) -> None:
+    nb.transact(ls_insert("a"))
+
+    async def body() -> None:
+        remote = f"unix:{nb.dir / 'nobody-here.sock'},{nb.remote}"
+        idl = Idl(remote, DB, tables={"Logical_Switch": ["name"]}, min_backoff=0.01)
+        async with idl:
+            assert set(by_name(idl)) == {"a"} and idl.connections == 1
+            with pytest.raises(ValueError):
+                await idl.set_conditions("ACL", [])
+    run(body())

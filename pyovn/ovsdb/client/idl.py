@@ -265,6 +265,8 @@ class Idl:
 
     async def set_conditions(self, table: str, where: list[Any]) -> None:
         """Change which rows of ``table`` are replicated (monitor_cond_change)."""
+        if self._replica is not None and table not in self._replica.tables:
+            raise ValueError(f"table {table} is not monitored")
         self.conditions[table] = where
         client = self._client
         if client is None or not self._synced or self.monitor_method == "monitor":
