@@ -449,3 +449,36 @@ def test_remotes_are_tried_in_turn(nb: Server) -> None:
             with pytest.raises(ValueError):
                 await idl.set_conditions("ACL", [])
     run(body())
+
+
+def test_database_conversion_brings_the_new_schema() -> None:
+    server = Server("ovs")  # pyovn's server has no online "convert" yet
+    try:
+        server.transact(ls_insert("a"))
+        schema = json.loads(Path(NB_SCHEMA).read_text())
+        schema["version"] = "99.0.0"
+        schema["tables"]["Logical_Switch"]["columns"]["color"] = {"type": "string"}
+        new_schema = server.dir / "new.ovsschema"
+        new_schema.write_text(json.dumps(schema))
+
+        async def body() -> None:
+            async with idl_for(server) as idl:
+                old_table = idl.table("Logical_Switch")
+                assert "color" not in old_table.columns
+                await asyncio.to_thread(subprocess.run, [
+                    "ovsdb-client", "--timeout=20", "convert", server.remote, str(new_schema)],
+                    check=True, capture_output=True)
+                await idl.wait_for(
+                    lambda: idl.connected and "color" in idl.table("Logical_Switch").columns,
+                    timeout=10)
+                assert idl.schema is not None and idl.schema.version == "99.0.0"
+                row, = idl.table("Logical_Switch")
+                assert (row.name, row.color) == ("a", "")
+                txn = idl.transaction()
+                txn.update(row, color="blue")
+                await txn.commit()
+                assert idl.table("Logical_Switch")[row.uuid].color == "blue"
+        run(body())
+    finally:
+        server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)

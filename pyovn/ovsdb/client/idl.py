@@ -403,10 +403,9 @@ class Idl:
                 raise _RetryElsewhere(self._server_watch.reason)
         elif self.database not in await client.list_dbs():
             raise ClientError(f"{client.name}: server has no database {self.database}")
-        if self.schema is None:
-            self.schema = await client.get_schema(self.database)
-            self._replica = Replica(self.schema, self._monitored_columns(self.schema),
-                                    self._row_classes, self.track_changes)
+        schema = await client.get_schema(self.database)
+        if schema != self.schema:
+            self._use_schema(schema)
         await self._monitor(client)
         if self.lock_name is not None:
             reply = await client.call("lock", [self.lock_name])
@@ -427,6 +426,22 @@ class Idl:
                 self._monitor_id, self._monitor_id,
                 {t: [{"where": c}] for t, c in changed.items()}])
             acked.update({t: list(c) for t, c in changed.items()})
+
+    def _use_schema(self, schema: DatabaseSchema) -> None:
+        """Start a replica for ``schema`` (first connection, or the database was converted).
+
+        After a conversion every table is a new TableReplica whose rows all
+        show as inserted: consumers recompute, as after a first connection.
+        """
+        if self.schema is not None:
+            log.info("schema changed db=%s version=%s", self.database, schema.version)
+        old = self._replica
+        replica = Replica(schema, self._monitored_columns(schema), self._row_classes,
+                          self.track_changes)
+        replica.seqno = old.seqno if old is not None else 0
+        self.schema, self._replica = schema, replica
+        self.last_txn_id = ZERO_UUID
+        self._acked_conditions = None
 
     def _monitored_columns(self, schema: DatabaseSchema) -> dict[str, tuple[str, ...]]:
         request = self._table_request
