@@ -280,3 +280,22 @@ def test_tracking_can_be_off_and_churn_leaves_no_entries() -> None:
         initial(on, {U2: {"name": "b"}}, "insert")
         on.apply_updates({"Sw": {str(U2): {"delete": None}}}, 2)
     assert on.tables["Sw"]._tracked == {}
+
+
+def test_indexes_follow_inserts_modifies_and_deletes() -> None:
+    r = replica()
+    initial(r, {U1: {"name": "a", "tags": ["set", ["x"]]}, U2: {"name": "b"}})
+    table = r.tables["Sw"]
+    by_name = table.index("name")
+    assert table.index("name") is by_name
+    assert by_name.first("a") is table[U1] and by_name.get("zzz") == []
+    by_name_n = table.index("name", "n")
+    r.apply_updates({"Sw": {str(U1): {"modify": {"name": "b", "n": 3}}}}, 2)
+    assert {row.uuid for row in by_name.get("b")} == {U1, U2} and by_name.get("a") == []
+    assert by_name_n.get("b", 3) == [table[U1]] and by_name_n.get("b", None) == [table[U2]]
+    by_tags = table.index("tags")
+    assert by_tags.get(frozenset({"x"})) == [table[U1]]
+    r.apply_updates({"Sw": {str(U2): {"delete": None}}}, 2)
+    assert by_name.get("b") == [table[U1]]
+    with pytest.raises(ValueError, match="map"):
+        table.index("opts")

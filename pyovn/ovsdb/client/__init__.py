@@ -20,6 +20,7 @@ Quick tour::
         await idl.wait_for(lambda: len(idl.table("Logical_Switch")) > 3)
         await idl.set_conditions("Logical_Switch_Port", [["up", "==", False]])
         await idl.lock("northd"); idl.has_lock; idl.add_lock_listener(callback)
+        lsp = idl.table("Logical_Switch_Port").index("name").first("p1")  # kept current
 
 Row values: scalars, ``X | None`` for optional columns, ``frozenset`` for
 sets, read-only mappings for maps, ``uuid.UUID`` for references.  Typed row
@@ -43,14 +44,14 @@ from pyovn.ovsdb.client.errors import (
     TryAgain,
 )
 from pyovn.ovsdb.client.idl import Idl
-from pyovn.ovsdb.client.replica import Replica, TableChanges, TableReplica
+from pyovn.ovsdb.client.replica import Index, Replica, TableChanges, TableReplica
 from pyovn.ovsdb.client.rows import Row, TempRef, row_class
 from pyovn.ovsdb.client.rpc import Client
 from pyovn.ovsdb.client.transaction import CommitResult, Transaction
 
 __all__ = [
     "Client", "ClientError", "CommitResult", "ConnectionLost", "ConstraintViolation", "Idl",
-    "NotOwner", "ReferentialIntegrityViolation", "Replica", "Row", "ServerError",
+    "Index", "NotOwner", "ReferentialIntegrityViolation", "Replica", "Row", "ServerError",
     "TableChanges", "TableReplica", "TempRef", "Timeout", "Transaction", "TransactionError",
     "TryAgain", "generate_row_classes", "row_class",
 ]

@@ -64,6 +64,43 @@ class TableChanges:
 _NO_CHANGES = TableChanges(MappingProxyType({}), MappingProxyType({}), MappingProxyType({}))
 
 
+class Index(Generic[R]):
+    """Rows of one table by the values of some columns, kept current by the replica."""
+
+    def __init__(self, columns: tuple[str, ...], positions: tuple[int, ...]) -> None:
+        self.columns = columns
+        self._positions = positions
+        self._rows: dict[Any, dict[uuid.UUID, R]] = {}
+
+    def key(self, row: R) -> Any:
+        positions = self._positions
+        if len(positions) == 1:
+            return row[positions[0]]
+        return tuple(row[p] for p in positions)
+
+    def add(self, row: R) -> None:
+        self._rows.setdefault(self.key(row), {})[row[0]] = row
+
+    def remove(self, row: R) -> None:
+        key = self.key(row)
+        bucket = self._rows.get(key)
+        if bucket is not None:
+            bucket.pop(row[0], None)
+            if not bucket:
+                del self._rows[key]
+
+    def get(self, *values: Any) -> list[R]:
+        """Rows whose indexed columns equal ``values`` (in the index's column order)."""
+        key = values[0] if len(values) == 1 else values
+        return list(self._rows.get(key, {}).values())
+
+    def first(self, *values: Any) -> R | None:
+        """One matching row, or None (for columns that are unique in practice)."""
+        key = values[0] if len(values) == 1 else values
+        bucket = self._rows.get(key)
+        return next(iter(bucket.values())) if bucket else None
+
+
 class TableReplica(Generic[R]):
     """The rows of one monitored table."""
 
@@ -91,6 +128,7 @@ class TableReplica(Generic[R]):
             template[index[c]] = MappingProxyType(value) if isinstance(value, dict) else value
         self._template = template
         self.rows: dict[uuid.UUID, R] = {}
+        self._indexes: dict[tuple[str, ...], Index[R]] = {}
         self._tracked: dict[uuid.UUID, list[R | None]] = {}
 
     # -- reading
@@ -109,6 +147,22 @@ class TableReplica(Generic[R]):
 
     def __contains__(self, row_uuid: object) -> bool:
         return row_uuid in self.rows
+
+    def index(self, *columns: str) -> Index[R]:
+        """An index on ``columns`` (made on first use, then kept current)."""
+        existing = self._indexes.get(columns)
+        if existing is not None:
+            return existing
+        for c in columns:
+            if c not in self._columns:
+                raise ValueError(f"{self.name}: column {c!r} is not monitored")
+            if self.schema.columns[c].type.value is not None:
+                raise ValueError(f"{self.name}: map column {c!r} cannot be indexed")
+        index: Index[R] = Index(columns, tuple(self._columns[c][0] for c in columns))
+        for row in self.rows.values():
+            index.add(row)
+        self._indexes[columns] = index
+        return index
 
     # -- building rows
 
@@ -147,6 +201,11 @@ class TableReplica(Generic[R]):
             del self.rows[row_uuid]
         else:
             self.rows[row_uuid] = new
+        for index in self._indexes.values():
+            if old is not None:
+                index.remove(old)
+            if new is not None:
+                index.add(new)
         if not self.track:
             return
         entry = self._tracked.get(row_uuid)
