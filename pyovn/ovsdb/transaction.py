@@ -134,8 +134,27 @@ class _Txn:
                 if row is None:
                     return []
                 return [row] if matches_all(where[1:], row) else []
-            return [r for r in self.rows(table) if matches_all(where, r)]
+            candidates = self._by_index(table, where)
+            if candidates is None:
+                candidates = self.rows(table)
+            return [r for r in candidates if matches_all(where, r)]
         return self.rows(table)
+
+    def _by_index(self, table: str, where: tuple[Clause, ...]) -> list[Row] | None:
+        """Rows that may match, found through a schema index the clauses pin down."""
+        indexes = self.db.schema.tables[table].indexes
+        if not indexes:
+            return None
+        equal = {c.column: c.arg for c in where if c.function == "==" and c.column}
+        for i, index in enumerate(indexes):
+            if all(name in equal for name in index):
+                found = self.db.indexes[table][i].get(tuple(equal[n] for n in index))
+                tchanges = self.changes.get(table, {})
+                out = [c.new for c in tchanges.values() if c.new is not None]
+                if found is not None and found not in tchanges:
+                    out.append(self.db.tables[table][found])
+                return out
+        return None
 
 
 # ---------------------------------------------------------------- entry point
