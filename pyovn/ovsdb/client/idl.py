@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from pyovn.ovsdb.client.errors import ClientError, ConnectionLost, NotOwner, ServerError
+from pyovn.ovsdb.client.locks import LockMixin
 from pyovn.ovsdb.client.replica import Replica, ReplicaError, TableChanges, TableReplica
 from pyovn.ovsdb.client.rows import Row
 from pyovn.ovsdb.client.rpc import Client
@@ -46,7 +47,7 @@ MONITOR_METHODS = ("monitor_cond_since", "monitor_cond", "monitor")
 _UPDATE_VERSION = {"monitor_cond_since": 3, "monitor_cond": 2, "monitor": 1}
 
 
-class Idl:
+class Idl(LockMixin):
     """A local replica of chosen tables of ``database``, kept in sync with a server."""
 
     def __init__(self, remote: str, database: str, *,
@@ -85,11 +86,7 @@ class Idl:
         self._acked_conditions: dict[str, list[Any]] | None = None
         self._queue: list[tuple[str, list[Any]]] | None = None  # notifications held back
         self._server_watch: ServerDbWatch | None = None
-        # locks
-        self.lock_name: str | None = None
-        self.has_lock = False
-        self._lock_listeners: list[Callable[[bool], None]] = []
-        self._lock_changed = asyncio.Event()
+        self._init_locks()
         # observability for tests and logs
         self.connections = 0
         self.last_monitor_request: list[Any] | None = None
@@ -276,62 +273,6 @@ class Idl:
         if self._acked_conditions is not None:
             self._acked_conditions[table] = where
         await self._sync_point(client)
-
-    # ------------------------------------------------------------ locks
-
-    async def lock(self, name: str, *, wait: bool = True, timeout: float | None = None) -> bool:
-        """Request lock ``name``; with ``wait`` return only once it is held."""
-        if self.lock_name not in (None, name):
-            raise ClientError(f"already using lock {self.lock_name}; unlock it first")
-        self.lock_name = name
-        client = self._client
-        if client is not None and self._synced:
-            reply = await client.call("lock", [name])
-            if isinstance(reply, dict) and reply.get("locked") is True:
-                self._set_has_lock(True)
-        if wait:
-            await self.wait_for_lock(True, timeout)
-        return self.has_lock
-
-    async def steal(self, name: str) -> None:
-        """Take lock ``name`` from whoever holds it (they get "stolen")."""
-        if self.lock_name not in (None, name):
-            raise ClientError(f"already using lock {self.lock_name}; unlock it first")
-        client = self._require_client()
-        if self.lock_name == name:
-            # the server wants a pending request withdrawn before a steal
-            await client.call("unlock", [name])
-        self.lock_name = name
-        reply = await client.call("steal", [name])
-        if not (isinstance(reply, dict) and reply.get("locked") is True):
-            raise ConnectionLost(f"malformed steal reply {reply!r}")
-        self._set_has_lock(True)
-
-    async def unlock(self) -> None:
-        name, self.lock_name = self.lock_name, None
-        self._set_has_lock(False)
-        client = self._client
-        if name is not None and client is not None and not client.closed:
-            await client.call("unlock", [name])
-
-    def add_lock_listener(self, callback: Callable[[bool], None]) -> None:
-        """``callback(has_lock)`` on every gain or loss of the lock."""
-        self._lock_listeners.append(callback)
-
-    async def wait_for_lock(self, held: bool = True, timeout: float | None = None) -> None:
-        async with asyncio.timeout(timeout):
-            while self.has_lock != held:
-                self._raise_fatal()
-                await self._lock_changed.wait()
-
-    def _set_has_lock(self, held: bool) -> None:
-        if held == self.has_lock:
-            return
-        self.has_lock = held
-        self._lock_changed.set()
-        self._lock_changed = asyncio.Event()
-        for callback in list(self._lock_listeners):
-            callback(held)
 
     # ------------------------------------------------------------ the run loop
 
