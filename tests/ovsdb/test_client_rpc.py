@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import tempfile
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,8 +24,22 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(bounded())
 
 
+@pytest.fixture(autouse=True)
+def sockdir() -> Iterator[Path]:
+    """A short directory for the fake server's socket (unix paths have a length limit)."""
+    global _SOCKDIR
+    _SOCKDIR = Path(tempfile.mkdtemp(prefix="pyovn-rpc-", dir="/tmp"))
+    try:
+        yield _SOCKDIR
+    finally:
+        shutil.rmtree(_SOCKDIR, ignore_errors=True)
+
+
+_SOCKDIR = Path("/nonexistent")
+
+
 async def serve(handler: Handler) -> tuple[asyncio.AbstractServer, str]:
-    path = Path(tempfile.mkdtemp(prefix="pyovn-rpc-", dir="/tmp")) / "s.sock"
+    path = _SOCKDIR / "s.sock"
     server = await asyncio.start_unix_server(handler, str(path))
     return server, f"unix:{path}"
 
