@@ -599,7 +599,38 @@ ERRORS: list[tuple[str, str, int, str]] = [
         'LogicalSyntaxError', 10,
         "`/*' without matching `*/'.",
     ),
+    # the match parser's rules for constants (pyovn.logical.expr.kinds)
+    ("eth.src = 10.0.0.1;", "LogicalTypeError", 11,
+     "IPv4 address 10.0.0.1 is not valid for Ethernet field eth.src."),
+    ("arp { arp.tha = fe80::1; output; };", "LogicalTypeError", 17,
+     "IPv6 address fe80::1 is not valid for Ethernet field arp.tha."),
+    ("ip4.dst = 00:00:00:00:00:01;", "LogicalTypeError", 11,
+     "Ethernet address 00:00:00:00:00:01 is not valid for IPv4 field ip4.dst."),
+    ("nd.target = 10.0.0.1;", "LogicalTypeError", 13,
+     "IPv4 address 10.0.0.1 is not valid for IPv6 field nd.target."),
+    ("tcp.dst = 0.0.0.80;", "LogicalTypeError", 11,
+     "IPv4 address 0.0.0.80 is not valid for integer field tcp.dst."),
+    ("eth.src[0..31] = 1.2.3.4;", "LogicalTypeError", 18,
+     "IPv4 address 1.2.3.4 is not valid for Ethernet field eth.src[0..31]."),
 ]
+
+# Integers, and addresses where the field (or a register) holds one.
+ACCEPTED = [
+    "eth.src = 0x1;",
+    "eth.dst = 00:00:00:00:00:01;",
+    "ip4.src = 10.0.0.0/8;",
+    "ip6.dst = fe80::1;",
+    "reg0 = 10.0.0.1;",
+    "xxreg0 = fe80::1;",
+    "xreg0[0..47] = 00:00:00:00:00:01;",
+    "tcp.dst = 80;",
+    "ip.ttl = 64;",
+]
+
+
+@pytest.mark.parametrize("text", ACCEPTED)
+def test_constant_kinds_accepted(text: str) -> None:
+    assert len(parse_actions(text)) == 1
 
 
 @pytest.mark.parametrize(("text", "kind", "column", "message"), ERRORS,

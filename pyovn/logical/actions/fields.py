@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from pyovn.logical.expr import kinds
+from pyovn.logical.expr.kinds import FieldKind
 from pyovn.logical.expr.symbols import Symbol, base_of
 from pyovn.logical.layout import Subfield
 
@@ -30,6 +32,7 @@ class FieldInfo:
     is_predicate: bool = False
     writable: bool = True
     prereqs: str | None = None  # expression text, e.g. "ip4" or "tcp"
+    kind: FieldKind = FieldKind.STORAGE  # which constant formats it accepts
 
     def bits(self, lo: int | None, hi: int | None) -> Subfield:
         """The OpenFlow subfield for ``name[lo..hi]`` (whole field if lo None)."""
@@ -86,6 +89,7 @@ def symtab_resolver(symtab: Mapping[str, Symbol]) -> Resolver:
             storage,
             writable=base.name not in READ_ONLY_BASES,
             prereqs=symbol.prereqs,
+            kind=kinds.field_kind(symtab, name),
         )
 
     return resolve

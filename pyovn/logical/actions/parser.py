@@ -18,7 +18,9 @@ from typing import Any
 
 from pyovn.logical.actions import ast
 from pyovn.logical.actions.fields import FieldInfo, Resolver, symtab_resolver
+from pyovn.logical.actions.format import format_constant, format_field
 from pyovn.logical.errors import LogicalSyntaxError, LogicalTypeError
+from pyovn.logical.expr import kinds
 from pyovn.logical.expr.symbols import SYMTAB
 from pyovn.logical.lexer import IntFormat, Token, TokenStream, TokenType
 
@@ -261,6 +263,12 @@ class Parser:
             raise self.type_error(
                 f"Integer field {dst.name} is not compatible with string constant.", tok
             )
+        # The same rules as the match parser's (pyovn.logical.expr.kinds).
+        field = format_field(dst)
+        fmt = const.format or IntFormat.HEXADECIMAL
+        problem = kinds.constant_error(info.kind, field, fmt, format_constant(const))
+        if problem is not None:
+            raise self.type_error(problem, tok)
         width = width_of(dst, info)
         bits = (const.value | (const.mask or 0)).bit_length()
         if bits > width:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pyovn.logical.errors import LogicalTypeError
-from pyovn.logical.expr import ast
+from pyovn.logical.expr import ast, kinds
 from pyovn.logical.expr.ast import Relop
 from pyovn.logical.expr.symbols import SYMTAB, Level, Symbol
 from pyovn.logical.lexer import IntFormat, Token, TokenStream, TokenType, tokenize
@@ -83,6 +83,7 @@ class _Values:
     written: ast.ConstantSet
     expanded: tuple[ast.Constant, ...]
     is_string: bool
+    columns: tuple[int, ...] = ()  # of each expanded constant (a set's: the $name)
 
 
 def parse_match(
@@ -172,7 +173,7 @@ def _parse_field_first(ctx: _Context) -> tuple[ast.Syntax, ast.Expr, bool]:
                 "Explicit `!= 0' is required for inequality test of multibit field against 0."
             )
         zero = ast.Constant("int", 0, None, IntFormat.HEXADECIMAL)
-        values = _Values(ast.ConstantSet((zero,), False), (zero,), False)
+        values = _Values(ast.ConstantSet((zero,), False), (zero,), False, (ref.column,))
         expr = _make_cmp(ctx, ref, Relop.NE, values)
         return ast.Compare(ref, None, values.written), expr, True
     stream.advance()
@@ -256,15 +257,21 @@ def _parse_constant_set(ctx: _Context) -> _Values:
     written: list[ast.Constant] = []
     expanded: list[ast.Constant] = []
     kinds: set[bool] = set()
-    if not stream.match(TokenType.LCURLY):
-        _parse_constant(ctx, written, expanded, kinds)
-        return _Values(ast.ConstantSet(tuple(written), False), tuple(expanded), True in kinds)
+    columns: list[int] = []
+    curlies = stream.match(TokenType.LCURLY)
     while True:
+        start = stream.token.column
+        n = len(expanded)
         _parse_constant(ctx, written, expanded, kinds)
+        columns.extend([start] * (len(expanded) - n))
+        if not curlies:
+            break
         stream.match(TokenType.COMMA)
         if stream.match(TokenType.RCURLY):
             break
-    return _Values(ast.ConstantSet(tuple(written), True), tuple(expanded), True in kinds)
+    return _Values(
+        ast.ConstantSet(tuple(written), curlies), tuple(expanded), True in kinds, tuple(columns)
+    )
 
 
 def _assign_type(ctx: _Context, kinds: set[bool], is_string: bool) -> None:
@@ -320,7 +327,18 @@ def _constant_width(c: ast.Constant) -> int:
     return c.value.bit_length()
 
 
-def _type_check(ref: ast.FieldRef, symbol: Symbol, values: _Values) -> None:
+def _check_kinds(symtab: Mapping[str, Symbol], ref: ast.FieldRef, values: _Values) -> None:
+    """Each constant's format suits the field."""
+    kind = kinds.field_kind(symtab, ref.name)
+    for c, column in zip(values.expanded, values.columns, strict=True):
+        problem = kinds.constant_error(kind, ref.format(), c.fmt, c.format())
+        if problem is not None:
+            raise LogicalTypeError(problem, column)
+
+
+def _type_check(
+    symtab: Mapping[str, Symbol], ref: ast.FieldRef, symbol: Symbol, values: _Values
+) -> None:
     if values.expanded or values.written.values:
         if values.is_string != symbol.is_string:
             raise LogicalTypeError(
@@ -330,6 +348,9 @@ def _type_check(ref: ast.FieldRef, symbol: Symbol, values: _Values) -> None:
             )
     if symbol.is_string:
         return
+    # Before the width check: "IPv4 address ... for Ethernet field" says more
+    # than OVN's "32-bit constant is not compatible with 16-bit field".
+    _check_kinds(symtab, ref, values)
     for c in values.expanded:
         width = _constant_width(c)
         if width > ref.n_bits:
@@ -386,7 +407,7 @@ def _check_relop(ctx: _Context, ref: ast.FieldRef, symbol: Symbol, r: Relop, v: 
 
 def _make_cmp(ctx: _Context, ref: ast.FieldRef, r: Relop, values: _Values) -> ast.Expr:
     symbol = ctx.symtab[ref.name]
-    _type_check(ref, symbol, values)
+    _type_check(ctx.symtab, ref, symbol, values)
     _check_relop(ctx, ref, symbol, r, values)
     if not values.expanded:
         return ast.Boolean(r is Relop.NE)
