@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from pyovn.ovsdb.client import Client, ConnectionLost, Idl, ServerError
+from pyovn.ovsdb.client import Client, ClientError, ConnectionLost, Idl, ServerError
 
 T = TypeVar("T")
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -183,3 +183,18 @@ def test_idl_rejects_remotes_it_cannot_use() -> None:
     for remote in ("ssl:127.0.0.1:6641", "punix:/tmp/x", "", "bogus:thing"):
         with pytest.raises(ValueError):
             Idl(remote, "D")
+
+
+def test_waiters_learn_that_the_idl_closed() -> None:
+    async def body() -> None:
+        sessions: list[list[Any]] = []
+        server, remote = await serve(fake_ovsdb(sessions, fallback_to_monitor_cond=True))
+        idl = Idl(remote, "D", min_backoff=0.01)
+        await idl.wait_ready(timeout=5)
+        waiter = asyncio.ensure_future(idl.wait_for(lambda: False))
+        await asyncio.sleep(0)
+        await idl.close()
+        with pytest.raises(ClientError, match="closed"):
+            await waiter
+        server.close()
+    run(body())

@@ -134,6 +134,10 @@ class Idl(LockMixin):
                 await self._task
             except asyncio.CancelledError:
                 pass
+        if self._fatal is None:  # whoever still waits learns why nothing comes
+            self._fatal = ClientError(f"the IDL for {self.database} is closed")
+        self._notify_changed()
+        self._lock_changed.set()
 
     def force_reconnect(self) -> None:
         """Drop the current connection; the IDL reconnects and resyncs at once."""
