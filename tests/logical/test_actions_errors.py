@@ -612,6 +612,9 @@ ERRORS: list[tuple[str, str, int, str]] = [
      "IPv4 address 0.0.0.80 is not valid for integer field tcp.dst."),
     ("eth.src[0..31] = 1.2.3.4;", "LogicalTypeError", 18,
      "IPv4 address 1.2.3.4 is not valid for Ethernet field eth.src[0..31]."),
+    ("ip.ttl = 0x40/0xc0;", "LogicalTypeError", 10, "Field ip.ttl does not support masking."),
+    ("icmp4.type = 0x3/0x3;", "LogicalTypeError", 14,
+     "Field icmp4.type does not support masking."),
 ]
 
 # Integers, and addresses where the field (or a register) holds one.

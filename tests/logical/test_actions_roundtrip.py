@@ -62,7 +62,7 @@ def assignments(draw: st.DrawFn) -> ast.Assign:
     if fmt is IntFormat.HEXADECIMAL and value == 0:
         fmt = IntFormat.DECIMAL
     mask = None
-    if fmt is IntFormat.HEXADECIMAL and draw(st.booleans()):
+    if fmt is IntFormat.HEXADECIMAL and info.maskable and draw(st.booleans()):
         mask = draw(st.integers(1, limit))
         value &= mask
     return ast.Assign(ast.FieldRef(name, lo, hi), ast.Constant(value, mask, fmt))

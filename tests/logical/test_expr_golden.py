@@ -294,6 +294,12 @@ STRICTER_THAN_OVN = [
         "Ethernet address 00:00:00:00:00:01 is not valid for integer field vlan.tci.",
         13,
     ),
+    # OpenFlow cannot mask nominal fields: a written mask is an error
+    ("eth.type == 0x800/0xff00", "Field eth.type does not support masking.", 13),
+    ("ip.proto == 0x6/0xff", "Field ip.proto does not support masking.", 13),
+    ("!(arp.op != 0x1/0x1)", "Field arp.op does not support masking.", 13),
+    ("icmp6.type == {128, 0x80/0xf0}", "Field icmp6.type does not support masking.", 21),
+    ("ip.ttl == 0x40/0xc0", "Field ip.ttl does not support masking.", 11),
 ]
 
 

@@ -33,6 +33,7 @@ class FieldInfo:
     writable: bool = True
     prereqs: str | None = None  # expression text, e.g. "ip4" or "tcp"
     kind: FieldKind = FieldKind.STORAGE  # which constant formats it accepts
+    maskable: bool = True  # may a constant assigned to it carry a mask
 
     def bits(self, lo: int | None, hi: int | None) -> Subfield:
         """The OpenFlow subfield for ``name[lo..hi]`` (whole field if lo None)."""
@@ -90,6 +91,7 @@ def symtab_resolver(symtab: Mapping[str, Symbol]) -> Resolver:
             writable=base.name not in READ_ONLY_BASES,
             prereqs=symbol.prereqs,
             kind=kinds.field_kind(symtab, name),
+            maskable=kinds.is_maskable(symtab, name),
         )
 
     return resolve

@@ -269,6 +269,8 @@ class Parser:
         problem = kinds.constant_error(info.kind, field, fmt, format_constant(const))
         if problem is not None:
             raise self.type_error(problem, tok)
+        if const.mask is not None and not info.maskable:
+            raise self.type_error(kinds.mask_error(field), tok)
         width = width_of(dst, info)
         bits = (const.value | (const.mask or 0)).bit_length()
         if bits > width:

@@ -1,4 +1,4 @@
-"""What kind of constant each field accepts.
+"""What kind of constant each field accepts, and whether it may be masked.
 
 Theory of operation: the lexer reads every integer with the format it was
 written in (decimal, hexadecimal, IPv4, IPv6, Ethernet). A field that holds
@@ -9,8 +9,10 @@ reinterpretation. Registers (and ct_label, which OVN uses as storage) hold
 whatever a flow puts there, e.g. ``reg0 = 10.0.0.1`` for a next hop, so they
 accept every format. The kind of a subfield is its base field's.
 
-Both the match parser and the actions parser call `constant_error`, so the
-two can never disagree.
+Masking follows the symbol table: a base field declared non-maskable
+(nominal) cannot take a user-written mask, because OpenFlow cannot match it
+bit by bit. Both the match parser and the actions parser call `constant_error`
+and `mask_error`, so the two can never disagree.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import Enum
 
-from pyovn.logical.expr.symbols import Symbol, base_of
+from pyovn.logical.expr.symbols import Level, Symbol, base_of
 from pyovn.logical.lexer import IntFormat
 
 
@@ -77,3 +79,16 @@ def constant_error(kind: FieldKind, field: str, fmt: IntFormat, text: str) -> st
         return None
     what = "integer" if kind is FieldKind.INTEGER else kind.value
     return f"{_CONSTANT_NAMES[fmt]} {text} is not valid for {what} field {field}."
+
+
+def is_maskable(symtab: Mapping[str, Symbol], name: str) -> bool:
+    """Whether OpenFlow can match `name` under an arbitrary mask."""
+    symbol = symtab[name]
+    if symbol.predicate is not None or symbol.is_string:
+        return symbol.predicate is not None
+    base, _ = base_of(symtab, name)
+    return base.level is not Level.NOMINAL
+
+
+def mask_error(field: str) -> str:
+    return f"Field {field} does not support masking."

@@ -328,12 +328,15 @@ def _constant_width(c: ast.Constant) -> int:
 
 
 def _check_kinds(symtab: Mapping[str, Symbol], ref: ast.FieldRef, values: _Values) -> None:
-    """Each constant's format suits the field."""
+    """Each constant's format suits the field; masks only where OpenFlow allows them."""
     kind = kinds.field_kind(symtab, ref.name)
+    maskable = kinds.is_maskable(symtab, ref.name)
     for c, column in zip(values.expanded, values.columns, strict=True):
         problem = kinds.constant_error(kind, ref.format(), c.fmt, c.format())
         if problem is not None:
             raise LogicalTypeError(problem, column)
+        if c.mask is not None and not maskable:
+            raise LogicalTypeError(kinds.mask_error(ref.format()), column)
 
 
 def _type_check(
