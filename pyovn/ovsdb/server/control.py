@@ -12,6 +12,7 @@ from pyovn.daemon import Daemon, DaemonError, UnixctlError
 from pyovn.ovsdb.server import OvsdbServer, RemoteError
 from pyovn.ovsdb.server.loader import LoadError, open_database, server_database
 from pyovn.ovsdb.server.maintenance import compact, start_compaction_timer
+from pyovn.ovsdb.server.served_db import ServedDatabase
 
 log = logging.getLogger("pyovn.ovsdb_server")
 
@@ -44,6 +45,14 @@ async def start_server(files: list[str], remotes: tuple[str, ...], max_backlog: 
 
 
 def register_commands(d: Daemon, server: OvsdbServer) -> None:
+    def storage_failed(sdb: ServedDatabase, exc: Exception) -> None:
+        # Commits waiting for this fsync can never be acknowledged: stop, so
+        # clients reconnect to a restarted server that replays the file.
+        log.error("%s: storage failure, exiting: %s", sdb.name, exc)
+        d.request_exit()
+
+    for sdb in server.dbs.values():
+        sdb.on_storage_error = storage_failed
     async def add_remote(args: list[str]) -> str:
         try:
             await server.add_remote(args[0])

@@ -144,5 +144,7 @@ class ServedDatabase:
         if self.storage is not None:
             try:
                 self.flush_now()
+            except Exception as exc:  # noqa: BLE001 - shutting down anyway
+                log.error("%s: cannot sync database file at exit: %s", self.name, exc)
             finally:
                 self.storage.close()

@@ -219,6 +219,8 @@ class OvsdbServer:
         for session in list(self.sessions):
             session.abort("shutdown")
         for sdb in self.dbs.values():
+            while sdb.syncing:  # the fsync thread must not see the file closed
+                await asyncio.sleep(0.001)
             sdb.close()
 
 
