@@ -17,7 +17,7 @@ from pyovn.ovsdb.client.errors import (
     TransactionError,
     TryAgain,
 )
-from pyovn.ovsdb.client.replica import Replica, ReplicaError
+from pyovn.ovsdb.client.replica import Replica, ReplicaError, changed_columns
 from pyovn.ovsdb.client.server_db import ServerDbWatch
 from pyovn.ovsdb.client.transaction import Transaction, interpret_results
 from pyovn.ovsdb.schema import DatabaseSchema
@@ -93,6 +93,7 @@ def test_tracking_merges_changes_since_last_clear() -> None:
     ch = t.changes()
     assert list(ch.updated) == [U1]
     assert ch.updated[U1][0] is first and ch.updated[U1][1].name == "c"
+    assert changed_columns(*ch.updated[U1]) == {"name"}
     assert list(ch.inserted) == [U2] and not ch.deleted
     r.apply_updates({"Sw": {str(U2): {"delete": None}}}, 2)
     r.apply_updates({"Sw": {str(U1): {"modify": {"name": "a"}}}}, 2)

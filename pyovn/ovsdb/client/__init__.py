@@ -44,7 +44,13 @@ from pyovn.ovsdb.client.errors import (
     TryAgain,
 )
 from pyovn.ovsdb.client.idl import Idl
-from pyovn.ovsdb.client.replica import Index, Replica, TableChanges, TableReplica
+from pyovn.ovsdb.client.replica import (
+    Index,
+    Replica,
+    TableChanges,
+    TableReplica,
+    changed_columns,
+)
 from pyovn.ovsdb.client.rows import Row, TempRef, row_class
 from pyovn.ovsdb.client.rpc import Client
 from pyovn.ovsdb.client.transaction import CommitResult, Transaction
@@ -53,5 +59,5 @@ __all__ = [
     "Client", "ClientError", "CommitResult", "ConnectionLost", "ConstraintViolation", "Idl",
     "Index", "NotOwner", "ReferentialIntegrityViolation", "Replica", "Row", "ServerError",
     "TableChanges", "TableReplica", "TempRef", "Timeout", "Transaction", "TransactionError",
-    "TryAgain", "generate_row_classes", "row_class",
+    "TryAgain", "changed_columns", "generate_row_classes", "row_class",
 ]

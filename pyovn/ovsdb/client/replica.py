@@ -61,6 +61,12 @@ class TableChanges:
         return bool(self.inserted or self.updated or self.deleted)
 
 
+def changed_columns(old: Row, new: Row) -> frozenset[str]:
+    """Names of the columns whose values differ between two versions of a row."""
+    fields = old._fields
+    return frozenset(fields[i - 1] for i in range(1, len(old)) if old[i] != new[i])
+
+
 _NO_CHANGES = TableChanges(MappingProxyType({}), MappingProxyType({}), MappingProxyType({}))
 
 
