@@ -39,11 +39,11 @@ T = TypeVar("T")
 class Server:
     """One ovsdb-server of either kind on a short unix socket path, restartable."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, schema: str = NB_SCHEMA) -> None:
         self.kind = kind
         self.dir = Path(tempfile.mkdtemp(prefix="pyovn-cl-", dir="/tmp"))
         self.db = self.dir / "nb.db"
-        server_procs.create_db(self.db, NB_SCHEMA)
+        server_procs.create_db(self.db, schema)
         self.proc: ServerProc | None = server_procs.start(kind, self.dir, self.db)
         self.remote = self.proc.remote
 
@@ -478,6 +478,40 @@ def test_database_conversion_brings_the_new_schema() -> None:
                 txn.update(row, color="blue")
                 await txn.commit()
                 assert idl.table("Logical_Switch")[row.uuid].color == "blue"
+        run(body())
+    finally:
+        server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)
+
+
+@pytest.mark.parametrize("kind", ["ovs", "pyovn"])
+def test_replica_follows_ovs_vsctl(kind: str) -> None:
+    server = Server(kind, "/usr/share/openvswitch/vswitch.ovsschema")
+
+    def vsctl(*args: str) -> None:
+        subprocess.run(["ovs-vsctl", f"--db={server.remote}", "--no-wait", "--timeout=20",
+                        *args], check=True, capture_output=True, timeout=30)
+    try:
+        vsctl("init")
+
+        async def body() -> None:
+            tables = {"Bridge": ["name", "ports", "external_ids"], "Port": ["name"]}
+            async with Idl(server.remote, "Open_vSwitch", tables=tables) as idl:
+                idl.take_changes()
+                await asyncio.to_thread(vsctl, "add-br", "br0", "--", "br-set-external-id",
+                                        "br0", "k", "v")
+                bridge = await idl.wait_for(
+                    lambda: idl.table("Bridge").index("name").first("br0"), timeout=10)
+                port, = idl.table("Port").index("name").get("br0")
+                assert bridge.ports == {port.uuid} and dict(bridge.external_ids) == {"k": "v"}
+                changes = idl.take_changes()
+                assert list(changes["Bridge"].inserted.values()) == [bridge]
+                assert list(changes["Port"].inserted.values()) == [port]
+                await asyncio.to_thread(vsctl, "del-br", "br0")
+                await idl.wait_for(lambda: len(idl.table("Bridge")) == 0, timeout=10)
+                changes = idl.take_changes()
+                assert set(changes) == {"Bridge", "Port"}
+                assert list(changes["Port"].deleted.values()) == [port]
         run(body())
     finally:
         server.stop()
