@@ -17,7 +17,11 @@ given explicitly. ``--datapath KEY`` adds ``metadata=KEY`` to every flow.
 Conjunction ids count from 1 across a batch. Without ``--actions`` flows
 resubmit to the next table, as ``next;`` would; with ``--actions`` they carry
 the encoded actions (pyovn.logical.actions) and the match is ANDed with the
-actions' prerequisites, as OVN does.
+actions' prerequisites, as OVN does. Groups (``ct_lb``) and meters
+(``log(meter=...)``) get ids 1, 2, ... across a batch; each item's flows are
+preceded by a comment line per group they use, ``# group: group_id=N,...``
+in ``ovs-ofctl add-group`` syntax, and per meter, so the output stays valid
+``ovs-ofctl add-flows`` input.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from pyovn.logical.expr.pipeline import (
 )
 from pyovn.logical.expr.to_matches import to_flows
 from pyovn.logical.flow import FieldMatch, OFAction, Resubmit
+from pyovn.logical.ofactions import GroupDef
 
 Handler = Callable[[str], str]
 
@@ -197,14 +202,42 @@ def _parse_ports(ports: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
+class _Allocator:
+    """Ids 1, 2, ... for groups (one per distinct definition) and meters (per name).
+
+    Shared across a batch, so equal ``ct_lb`` backends reuse one group.
+    """
+
+    def __init__(self) -> None:
+        self.groups: dict[GroupDef, int] = {}
+        self.meters: dict[str, int] = {}
+
+    def group(self, definition: GroupDef) -> int:
+        return self.groups.setdefault(definition, len(self.groups) + 1)
+
+    def meter(self, name: str) -> int:
+        return self.meters.setdefault(name, len(self.meters) + 1)
+
+
 def _encode_actions(
-    text: str, table: int, lookup: _PortKeys, datapath: int | None
-) -> tuple[tuple[OFAction, ...], str | None]:
-    """OpenFlow actions of logical `text` in `table`, and their match prerequisites."""
+    text: str, table: int, lookup: _PortKeys, datapath: int | None, ids: _Allocator
+) -> tuple[tuple[OFAction, ...], str | None, list[str]]:
+    """OpenFlow actions of logical `text` in `table`, their match prerequisites,
+    and comment lines naming the groups and meters they use."""
     api = _actions_api()
     parsed = api.parse_actions(text)
-    ctx = api.EncodeContext.at_openflow_table(table, lookup_port=lookup, datapath_key=datapath or 0)
-    return tuple(api.encode_actions(parsed, ctx)), api.action_prerequisites(parsed)
+    ctx = api.EncodeContext.at_openflow_table(
+        table,
+        lookup_port=lookup,
+        datapath_key=datapath or 0,
+        allocate_group=ids.group,
+        allocate_meter=ids.meter,
+    )
+    result = api.encode_actions_full(parsed, ctx)
+    # Comments, so the output stays valid `ovs-ofctl add-flows` input.
+    notes = [f"# group: {g.to_ofctl_with_id(gid)}" for gid, g in result.groups]
+    notes += [f"# meter: meter_id={mid} is meter {name!r}" for mid, name in result.meters]
+    return tuple(result.actions), api.action_prerequisites(parsed), notes
 
 
 @command.command("compile")
@@ -252,6 +285,7 @@ def compile_cmd(
     conj_ids = itertools.count(1)
     residents = frozenset(resident)
     extra = () if datapath is None else (FieldMatch(layout.LOG_DATAPATH.field, datapath),)
+    ids = _Allocator()
 
     if actions_text is not None and layout.stage_for(table) is None:
         raise click.BadParameter(f"table {table} runs no logical stage", param_hint="--table")
@@ -261,13 +295,16 @@ def compile_cmd(
             lookup(name)  # keys by first appearance in the text
         actions: tuple[OFAction, ...] = (Resubmit(table + 1),)
         prereqs = None
+        notes: list[str] = []
         if actions_text is not None:
             try:
-                actions, prereqs = _encode_actions(actions_text, table, lookup, datapath)
+                actions, prereqs, notes = _encode_actions(
+                    actions_text, table, lookup, datapath, ids
+                )
             except LogicalError as err:
                 raise type(err)(f"in --actions: {err.message}", err.column) from None
         compiled = compile_match(text, env, lookup, residents.__contains__, prereqs)
         flows = to_flows(compiled, table, priority, actions, lambda: next(conj_ids), extra)
-        return "\n".join(f.to_ofctl() for f in flows)
+        return "\n".join([*notes, *(f.to_ofctl() for f in flows)])
 
     _run(expr, as_json, handler)

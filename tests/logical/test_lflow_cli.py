@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ovs_switch import running_switch
 
 from pyovn.cli.lflow import command
 from pyovn.logical.errors import LogicalError
@@ -241,3 +242,75 @@ def test_compiled_flows_with_actions_parse_in_ovs_ofctl(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("FLOW_MOD") == len(lines)
+
+
+LB = "ct_lb_mark(backends=10.0.0.2:80,10.0.0.3:80);"
+
+
+def test_compile_ct_lb_prints_its_group_before_the_flows() -> None:
+    code, out, err = run("compile", "ip4", "--actions", LB)
+    assert (code, err) == (0, "")
+    group, flow = out.splitlines()
+    assert group.startswith("# group: group_id=1,type=select,selection_method=dp_hash,bucket=")
+    assert group.count("bucket=bucket_id=") == 2
+    assert "nat(dst=10.0.0.2:80)" in group and "nat(dst=10.0.0.3:80)" in group
+    assert flow == "table=8,priority=100,eth_type=0x800 actions=group:1"
+
+
+def test_compile_batch_shares_group_ids_and_names_meters() -> None:
+    other = "ct_lb_mark(backends=10.0.0.9:80);"
+    actions = f'log(verdict=allow, meter="m"); {LB}'
+    code, out, _ = run("compile", "--json", "-", "--actions", actions, stdin="ip4\nip4 && tcp\n")
+    assert code == 0
+    texts = [json.loads(line)["text"].splitlines() for line in out.splitlines()]
+    assert [t[0].split(",")[0] for t in texts] == ["# group: group_id=1"] * 2
+    assert [t[1] for t in texts] == ["# meter: meter_id=1 is meter 'm'"] * 2
+    assert all(t[2].endswith(",group:1") and "meter_id=1" in t[2] for t in texts)
+    _, out, _ = run("compile", "-", "--actions", other, stdin="ip4\n")
+    assert out.startswith("# group: group_id=1,") and "10.0.0.9:80" in out
+
+
+def _lb_output() -> list[str]:
+    lines = []
+    for actions in (LB, 'ct_lb_mark(backends=10.0.0.4,10.0.0.5; hash_fields="ip_src,ip_dst");'):
+        code, out, err = run("compile", "ip4 && tcp", "--actions", actions, "--table", "9")
+        assert code == 0, err
+        lines += out.splitlines()
+    return lines
+
+
+@pytest.mark.integration
+def test_compile_output_with_group_comments_is_add_flows_input(tmp_path: Path) -> None:
+    lines = _lb_output()
+    path = tmp_path / "flows.txt"
+    path.write_text("\n".join(lines) + "\n")
+    result = subprocess.run(
+        ["ovs-ofctl", "-O", "OpenFlow15", "parse-flows", str(path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    flows = [line for line in lines if not line.startswith("#")]
+    assert len(flows) == 2 and len(lines) == 4
+    assert result.stdout.count("FLOW_MOD") == len(flows)
+
+
+@pytest.mark.system
+def test_compile_groups_and_flows_install_on_a_switch(tmp_path: Path) -> None:
+    """The comment's text is `ovs-ofctl add-groups` input; then the flows install."""
+    lines = _lb_output()
+    groups = [line.removeprefix("# group: ") for line in lines if line.startswith("# group: ")]
+    # both items got group id 1 in separate runs: renumber the second for one switch
+    groups[1] = groups[1].replace("group_id=1,", "group_id=2,", 1)
+    (tmp_path / "groups.txt").write_text("\n".join(groups) + "\n")
+    (tmp_path / "flows.txt").write_text("\n".join(lines) + "\n")
+    with running_switch(tmp_path) as mgmt:
+        target = f"unix:{mgmt}"
+        for args in (("add-groups", target, str(tmp_path / "groups.txt")),
+                     ("add-flows", target, str(tmp_path / "flows.txt"))):
+            proc = subprocess.run(["ovs-ofctl", "-O", "OpenFlow15", *args],
+                                  capture_output=True, text=True, timeout=60, check=False)
+            assert proc.returncode == 0, proc.stderr
+        dumped = subprocess.run(["ovs-ofctl", "-O", "OpenFlow15", "dump-groups", target],
+                                capture_output=True, text=True, timeout=60, check=True).stdout
+    assert dumped.count("group_id=") == 2
+    assert "selection_method=hash,fields(ip_src,ip_dst)" in dumped
