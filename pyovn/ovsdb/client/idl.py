@@ -96,7 +96,11 @@ class Idl(LockMixin):
 
     async def __aenter__(self) -> Idl:
         self.start()
-        await self.wait_ready()
+        try:
+            await self.wait_ready()
+        except BaseException:
+            await self.close()  # no background task outlives a failed "async with"
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
