@@ -4,6 +4,7 @@
 namespace of its own (one userspace datapath per namespace), adds a netdev
 bridge and yields its OpenFlow management socket. Everything is torn down on
 exit, failures included: process groups are killed, the namespace deleted.
+Tests get it through the `netdev_bridge` fixture (conftest.py).
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def running_switch(tmp: Path, bridge: str = "br0") -> Iterator[Path]:
     """Yield the management socket of `bridge` on a private ovs-vswitchd."""
+    tmp.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OVS_RUNDIR": str(tmp), "OVS_LOGDIR": str(tmp), "OVS_DBDIR": str(tmp)}
-    netns = f"pyovn-act-{os.getpid()}-{abs(hash(tmp)) % 10**6}"
+    netns = f"pyovn-lsw-{os.getpid()}-{abs(hash(tmp)) % 10**6}"
     db, sock = tmp / "conf.db", tmp / "db.sock"
     subprocess.run(["ovsdb-tool", "create", str(db), SCHEMA], check=True)
     subprocess.run(["ip", "netns", "add", netns], check=True)

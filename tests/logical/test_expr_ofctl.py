@@ -8,13 +8,9 @@ bridge of a throwaway ovs-vswitchd (own network namespace) installs them.
 from __future__ import annotations
 
 import itertools
-import os
 import random
 import re
-import shutil
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,89 +184,6 @@ def test_ovs_ofctl_parses_every_flow(tmp_path: Path) -> None:
     assert result.stdout.count("FLOW_MOD") == len(flows)
 
 
-def _wait_for(path: Path, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} did not appear")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def netdev_bridge(tmp_path: Path) -> Iterator[Path]:
-    """A netdev bridge `br0` of an ovs-vswitchd in its own network namespace."""
-    if os.geteuid() != 0 or shutil.which("ovs-vswitchd") is None:
-        pytest.fail("needs root and ovs-vswitchd")
-    netns = f"pyovn-lflow-{os.getpid()}-{tmp_path.name[-8:]}"
-    db = tmp_path / "conf.db"
-    env = dict(
-        os.environ, OVS_RUNDIR=str(tmp_path), OVS_LOGDIR=str(tmp_path), OVS_DBDIR=str(tmp_path)
-    )
-    subprocess.run(
-        ["ovsdb-tool", "create", str(db), "/usr/share/openvswitch/vswitch.ovsschema"], check=True
-    )
-    subprocess.run(["ip", "netns", "add", netns], check=True)
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        sock = tmp_path / "db.sock"
-        procs.append(
-            subprocess.Popen(
-                [
-                    "ovsdb-server",
-                    str(db),
-                    f"--remote=punix:{sock}",
-                    "--no-chdir",
-                    f"--pidfile={tmp_path}/ovsdb-server.pid",
-                    f"--unixctl={tmp_path}/ovsdb.ctl",
-                ],
-                env=env,
-                start_new_session=True,
-            )
-        )
-        _wait_for(sock)
-        vsctl = ["ovs-vsctl", f"--db=unix:{sock}", "--no-wait"]
-        subprocess.run([*vsctl, "init"], check=True, env=env)
-        procs.append(
-            subprocess.Popen(
-                [
-                    "ip",
-                    "netns",
-                    "exec",
-                    netns,
-                    "ovs-vswitchd",
-                    f"unix:{sock}",
-                    "--no-chdir",
-                    f"--pidfile={tmp_path}/ovs-vswitchd.pid",
-                    f"--unixctl={tmp_path}/vswitchd.ctl",
-                    f"--log-file={tmp_path}/ovs-vswitchd.log",
-                ],
-                env=env,
-                start_new_session=True,
-            )
-        )
-        _wait_for(tmp_path / "vswitchd.ctl")
-        subprocess.run(
-            [*vsctl, "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"],
-            check=True,
-            env=env,
-        )
-        mgmt = tmp_path / "br0.mgmt"
-        _wait_for(mgmt)
-        yield mgmt
-    finally:
-        for proc in reversed(procs):
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        subprocess.run(["ip", "netns", "del", netns], check=False)
-
-
 @pytest.mark.system
 @pytest.mark.slow
 def test_ovs_vswitchd_installs_every_flow(tmp_path: Path, netdev_bridge: Path) -> None:
@@ -373,7 +286,7 @@ def test_ovs_vswitchd_decides_like_our_evaluation(tmp_path: Path, netdev_bridge:
         capture_output=True,
         timeout=120,
     )
-    ctl = str(tmp_path / "vswitchd.ctl")
+    ctl = str(netdev_bridge.parent / "vswitchd.ctl")  # the switch's run directory
     for _ in range(12):
         pkt = _random_packet(rng)
         if pkt.get("ip.frag"):

@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ovs_switch import running_switch
 
 from pyovn.cli.lflow import command
 from pyovn.logical.errors import LogicalError
@@ -295,7 +294,7 @@ def test_compile_output_with_group_comments_is_add_flows_input(tmp_path: Path) -
 
 
 @pytest.mark.system
-def test_compile_groups_and_flows_install_on_a_switch(tmp_path: Path) -> None:
+def test_compile_groups_and_flows_install_on_a_switch(tmp_path: Path, netdev_bridge: Path) -> None:
     """The comment's text is `ovs-ofctl add-groups` input; then the flows install."""
     lines = _lb_output()
     groups = [line.removeprefix("# group: ") for line in lines if line.startswith("# group: ")]
@@ -303,14 +302,13 @@ def test_compile_groups_and_flows_install_on_a_switch(tmp_path: Path) -> None:
     groups[1] = groups[1].replace("group_id=1,", "group_id=2,", 1)
     (tmp_path / "groups.txt").write_text("\n".join(groups) + "\n")
     (tmp_path / "flows.txt").write_text("\n".join(lines) + "\n")
-    with running_switch(tmp_path) as mgmt:
-        target = f"unix:{mgmt}"
-        for args in (("add-groups", target, str(tmp_path / "groups.txt")),
-                     ("add-flows", target, str(tmp_path / "flows.txt"))):
-            proc = subprocess.run(["ovs-ofctl", "-O", "OpenFlow15", *args],
-                                  capture_output=True, text=True, timeout=60, check=False)
-            assert proc.returncode == 0, proc.stderr
-        dumped = subprocess.run(["ovs-ofctl", "-O", "OpenFlow15", "dump-groups", target],
-                                capture_output=True, text=True, timeout=60, check=True).stdout
+    target = f"unix:{netdev_bridge}"
+    for args in (("add-groups", target, str(tmp_path / "groups.txt")),
+                 ("add-flows", target, str(tmp_path / "flows.txt"))):
+        proc = subprocess.run(["ovs-ofctl", "-O", "OpenFlow15", *args],
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 0, proc.stderr
+    dumped = subprocess.run(["ovs-ofctl", "-O", "OpenFlow15", "dump-groups", target],
+                            capture_output=True, text=True, timeout=60, check=True).stdout
     assert dumped.count("group_id=") == 2
     assert "selection_method=hash,fields(ip_src,ip_dst)" in dumped
