@@ -149,6 +149,9 @@ def fake_ovsdb(sessions: list[list[Any]], fallback_to_monitor_cond: bool) -> Han
                 continue
             elif method == "monitor_cond":
                 result = {"T": {ROW: {"initial": {"name": "a"}}}}
+            elif method == "transact":
+                writer.close()  # the server goes away before answering
+                return
             else:
                 result = {}
             send(writer, {"result": result, "error": None, "id": id_})
@@ -196,5 +199,21 @@ def test_waiters_learn_that_the_idl_closed() -> None:
         await idl.close()
         with pytest.raises(ClientError, match="closed"):
             await waiter
+        server.close()
+    run(body())
+
+
+def test_commit_interrupted_by_a_lost_connection_raises_connection_lost() -> None:
+    async def body() -> None:
+        sessions: list[list[Any]] = []
+        server, remote = await serve(fake_ovsdb(sessions, fallback_to_monitor_cond=True))
+        async with Idl(remote, "D", min_backoff=0.01) as idl:
+            await idl.wait_for(lambda: len(sessions) >= 2 and idl.connected, timeout=5)
+            txn = idl.transaction()
+            txn.insert("T", name="b")
+            with pytest.raises(ConnectionLost):
+                await txn.commit()
+            # and the IDL reconnects by itself
+            await idl.wait_for(lambda: len(sessions) >= 3 and idl.connected, timeout=5)
         server.close()
     run(body())
