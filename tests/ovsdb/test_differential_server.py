@@ -63,8 +63,7 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 UUID_IN_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[tuple[ServerProc, ServerProc]]:
+def _start_pair(tmp_path: Path) -> Iterator[tuple[ServerProc, ServerProc]]:
     schema = tmp_path / "diff.ovsschema"
     schema.write_text(json.dumps(SCHEMA))
     servers = []
@@ -77,6 +76,19 @@ def pair(tmp_path: Path) -> Iterator[tuple[ServerProc, ServerProc]]:
     finally:
         for s in servers:
             s.stop()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[ServerProc, ServerProc]]:
+    yield from _start_pair(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_pair(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ServerProc, ServerProc]]:
+    """One pair for all bad-input cases: each must leave both servers serving."""
+    yield from _start_pair(tmp_path_factory.mktemp("bad-input"))
 
 
 class Normaliser:
@@ -305,9 +317,9 @@ def _outcome(server: ServerProc, data: bytes) -> Any:
 
 @pytest.mark.parametrize("data", BAD_INPUTS, ids=lambda d: d[:40].decode(errors="replace"))
 def test_bad_input_answered_like_ovsdb_server(
-    pair: tuple[ServerProc, ServerProc], data: bytes
+    shared_pair: tuple[ServerProc, ServerProc], data: bytes
 ) -> None:
-    py, ovs = (_outcome(s, data) for s in pair)
+    py, ovs = (_outcome(s, data) for s in shared_pair)
     assert py == ovs
-    for server in pair:  # both carry on
+    for server in shared_pair:  # both carry on
         assert RawClient(server.sock).request("echo", ["ok"])["result"] == ["ok"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyovn.ovsdb.jsonrpc import ProtocolError
@@ -19,6 +19,7 @@ json_values = st.recursive(
 )
 
 
+@settings(max_examples=60)
 @given(st.lists(st.dictionaries(st.text(max_size=5), json_values, max_size=4), min_size=1,
                 max_size=5), st.data())
 def test_split_anywhere_gives_the_same_messages(messages: list[dict], data: st.DataObject) -> None:
