@@ -135,3 +135,26 @@ def test_blocked_wait_completes_after_a_commit_and_cancel_drops_it(
     done = waiter.recv()
     assert done == {"id": "w", "result": [{}], "error": None}
     assert waiter.request("echo", [], id="last")["id"] == "last"  # nothing for "gone"
+
+
+def test_initial_contents_composed_once_per_request_and_state(
+    served: tuple[ServerThread, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, path = served
+    calls = []
+    real = engine.initial
+
+    def counting(db: Any, request: Any, version: int) -> Any:
+        calls.append(version)
+        return real(db, request, version)
+
+    monkeypatch.setattr(engine, "initial", counting)
+    writer = RawClient(path)
+    writer.request("transact", ["F", {"op": "insert", "table": "T", "row": {"n": 3}}])
+    replies = [RawClient(path).request("monitor_cond", ["F", k, {"T": [{}]}], id=k)
+               for k in range(5)]
+    assert len(calls) == 1
+    assert all(r["id"] == k and len(r["result"]["T"]) == 1 for k, r in enumerate(replies))
+    writer.request("transact", ["F", {"op": "insert", "table": "T", "row": {"n": 4}}])
+    again = RawClient(path).request("monitor_cond", ["F", "x", {"T": [{}]}])
+    assert len(again["result"]["T"]) == 2 and len(calls) == 2

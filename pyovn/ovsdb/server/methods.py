@@ -185,14 +185,13 @@ def _monitor(server: OvsdbServer, session: Session, params: list[Any], id: Any,
     except OvsdbError as exc:
         raise MethodError(exc.to_json()) from None
     sub = Subscription(session, monitor_id, request, version, since_seq=sdb.seq)
-    result: Any
     if last_id is not None:
         result = _since_result(sdb, request, last_id)
     else:
-        result = engine.initial(sdb.db, request, version) or {}
+        result = _initial_bytes(sdb, request, version)
     session.monitors[key] = (sdb, sub)
     sdb.hub.add(sub)
-    data = encode_reply(result, id)
+    data = b'{"id":%s,"result":%s,"error":null}' % (engine.dumps(id), result)
     slot = session.reserve()
     sdb.when_current_durable(lambda: session.fill(slot, data))
 
@@ -205,15 +204,33 @@ def _last_txn_id(value: Any) -> uuid.UUID:
     return uuid.UUID(value)
 
 
-def _since_result(sdb: ServedDatabase, request: Any, last_id: uuid.UUID) -> list[Any]:
+def _initial_bytes(sdb: ServedDatabase, request: Any, version: int) -> bytes:
+    """A request's initial contents, serialised once per database state.
+
+    A hundred clients reconnecting at once with the same request (after a
+    restart with no usable history, say) cost one composition.
+    """
+    cache = sdb.initial_cache
+    if sdb.initial_cache_seq != sdb.seq:
+        cache.clear()
+        sdb.initial_cache_seq = sdb.seq
+    data = cache.get((request, version))
+    if data is None:
+        data = engine.dumps(engine.initial(sdb.db, request, version) or {})
+        cache[(request, version)] = data
+    return data
+
+
+def _since_result(sdb: ServedDatabase, request: Any, last_id: uuid.UUID) -> bytes:
+    """The monitor_cond_since result: [found, last-txn-id, updates], as bytes."""
     commits = sdb.history.since(last_id)
-    last = str(sdb.last_txn_id)
+    last = str(sdb.last_txn_id).encode()
     if commits is None:
-        return [False, last, engine.initial(sdb.db, request, 3) or {}]
+        return b'[false,"%s",%s]' % (last, _initial_bytes(sdb, request, 3))
     if not commits:
-        return [True, last, {}]
-    merged = engine.fold(commits)
-    return [True, last, engine.compose(merged, request, 3) or {}]
+        return b'[true,"%s",{}]' % last
+    update = engine.compose(engine.fold(commits), request, 3) or {}
+    return b'[true,"%s",%s]' % (last, engine.dumps(update))
 
 
 def monitor(server: OvsdbServer, session: Session, params: list[Any], id: Any) -> None:

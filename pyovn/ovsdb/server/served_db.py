@@ -54,6 +54,9 @@ class ServedDatabase:
         self.seq = 0
         self.durable_seq = 0
         self.triggers: list[Any] = []  # blocked "wait" transactions
+        # Serialised initial contents by (request, version), valid at one seq.
+        self.initial_cache: dict[tuple[Any, int], bytes] = {}
+        self.initial_cache_seq = -1
         self._unannounced: deque[tuple[int, Any, uuid.UUID]] = deque()
         self._waiters: deque[tuple[int, Callback]] = deque()
         self._syncing = False
