@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,21 @@ def test_initial_contents_composed_once_per_request_and_state(
     writer.request("transact", ["F", {"op": "insert", "table": "T", "row": {"n": 4}}])
     again = RawClient(path).request("monitor_cond", ["F", "x", {"T": [{}]}])
     assert len(again["result"]["T"]) == 2 and len(calls) == 2
+
+
+def test_client_gone_before_its_reply(served: tuple[ServerThread, Path]) -> None:
+    st, path = served
+    for k in range(10):
+        c = RawClient(path)
+        c.send({"method": "transact", "params": ["F", {"op": "insert", "table": "T",
+                                                       "row": {"n": 100 + k}}], "id": 1})
+        c.send({"method": "monitor", "params": ["F", "m", {"T": {}}], "id": 2})
+        c.close()
+    check = RawClient(path)
+    rows = check.request("transact", ["F", {"op": "select", "table": "T",
+                                            "where": [["n", ">=", 100]]}])["result"][0]["rows"]
+    assert sorted(r["n"] for r in rows) == list(range(100, 110))
+    deadline = time.time() + 10  # closes are handled as the loop gets to them
+    while st.run(lambda: len(st.server.dbs["F"].hub)) and time.time() < deadline:
+        time.sleep(0.01)
+    assert st.run(lambda: len(st.server.dbs["F"].hub)) == 0
