@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from actions_cases import CASES, PORTS, make_context
+from ovs_switch import parse_flows
 
 from pyovn.logical import ofactions as of
 from pyovn.logical.actions import ast, encode_actions, encode_actions_full, parse_actions
@@ -30,18 +31,7 @@ pytestmark = pytest.mark.integration
 
 def _parse_flows(tmp_path: Path, flows: list[str]) -> list[str]:
     """OVS's decoding of each flow's actions; fails on any rejected flow."""
-    path = tmp_path / "flows.txt"
-    path.write_text("\n".join(flows) + "\n")
-    proc = subprocess.run(
-        ["ovs-ofctl", "-O", "OpenFlow15", "parse-flows", str(path)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "decode error" not in proc.stdout, proc.stdout + proc.stderr
-    assert "WARN" not in proc.stderr, proc.stderr
-    mods = [line for line in proc.stdout.splitlines() if line.startswith("OFPT_FLOW_MOD")]
-    assert len(mods) == len(flows)
-    return [m.split(" actions=", 1)[1] for m in mods]
+    return [m.split(" actions=", 1)[1] for m in parse_flows(tmp_path, flows)]
 
 
 def _flow(match: str, actions: tuple[OFAction, ...]) -> str:

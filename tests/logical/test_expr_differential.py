@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
 import re
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from ovs_switch import ovsdb_server
 from test_expr_golden import ERRORS, STRICTER_THAN_OVN
 from test_expr_property import eval_expr, eval_flows, openflow_packet
 
@@ -60,35 +59,14 @@ OVN_UNKNOWN_SYMBOLS = ("ct_label.label", "ct_mark.skip_snat", "flags.from_ctrl",
 def southbound(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A standalone OVN_Southbound database served by OVS's ovsdb-server."""
     tmp = tmp_path_factory.mktemp("sb")
-    db = tmp / "sb.db"
-    sock = tmp / "sb.sock"
-    subprocess.run(["ovsdb-tool", "create", str(db), "/usr/share/ovn/ovn-sb.ovsschema"], check=True)
-    proc = subprocess.Popen(
-        [
-            "ovsdb-server",
-            str(db),
-            f"--remote=punix:{sock}",
-            "--no-chdir",
-            f"--unixctl={tmp}/sb.ctl",
-            f"--log-file={tmp}/sb.log",
-        ],
-        start_new_session=True,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not sock.exists():
-            assert time.monotonic() < deadline, "ovsdb-server did not start"
-            time.sleep(0.05)
+    with ovsdb_server(tmp, "/usr/share/ovn/ovn-sb.ovsschema", "sb") as sock:
         remote = f"unix:{sock}"
         _transact(remote, _base_rows())
         yield remote
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
 
 
-def _transact(remote: str, ops: list[object]) -> None:
+def _transact(remote: str, ops: list[object]) -> list[dict[str, Any]]:
+    """Run `ops` in one ovsdb-client transaction; their results."""
     text = json.dumps(["OVN_Southbound", *ops])
     out = subprocess.run(
         ["ovsdb-client", "transact", remote, text],
@@ -98,6 +76,8 @@ def _transact(remote: str, ops: list[object]) -> None:
         timeout=30,
     ).stdout
     assert '"error"' not in out, out
+    results: list[dict[str, Any]] = json.loads(out)
+    return results
 
 
 def _base_rows() -> list[object]:
@@ -156,20 +136,8 @@ def _set_flows(remote: str, flows: list[tuple[int, int, str, str]]) -> None:
 
 
 def _datapath_uuid(remote: str) -> str:
-    query = json.dumps(
-        [
-            "OVN_Southbound",
-            {"op": "select", "table": "Datapath_Binding", "where": [], "columns": ["_uuid"]},
-        ]
-    )
-    out = subprocess.run(
-        ["ovsdb-client", "transact", remote, query],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    ).stdout
-    uuid: str = json.loads(out)[0]["rows"][0]["_uuid"][1]
+    select = {"op": "select", "table": "Datapath_Binding", "where": [], "columns": ["_uuid"]}
+    uuid: str = _transact(remote, [select])[0]["rows"][0]["_uuid"][1]
     return uuid
 
 

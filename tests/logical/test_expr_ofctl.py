@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from ovs_switch import parse_flows
 
 from pyovn.logical.expr.pipeline import MatchEnv, compile_match
 from pyovn.logical.expr.to_matches import to_flows
@@ -175,13 +176,7 @@ def test_corpus_is_broad() -> None:
 @pytest.mark.integration
 def test_ovs_ofctl_parses_every_flow(tmp_path: Path) -> None:
     flows = [f.to_ofctl() for f in compile_corpus()]
-    path = tmp_path / "flows.txt"
-    path.write_text("\n".join(flows) + "\n")
-    result = subprocess.run(
-        ["ovs-ofctl", "parse-flows", str(path)], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.count("FLOW_MOD") == len(flows)
+    assert len(parse_flows(tmp_path, flows)) == len(flows)
 
 
 @pytest.mark.system
