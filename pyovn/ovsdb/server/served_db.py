@@ -22,6 +22,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from pyovn.ovsdb.server.fanout import MonitorHub
@@ -61,6 +62,7 @@ class ServedDatabase:
         self._waiters: deque[tuple[int, Callback]] = deque()
         self._syncing = False
         self.on_commit: Callable[[ServedDatabase], None] | None = None
+        self.batch: Callable[[], AbstractContextManager[None]] = nullcontext
         self.on_storage_error: Callable[[ServedDatabase, Exception], None] | None = None
 
     @property
@@ -122,6 +124,10 @@ class ServedDatabase:
 
     def _announce(self, upto: int) -> None:
         """Commits up to `upto` are durable: updates first, then replies."""
+        with self.batch():
+            self._announce_now(upto)
+
+    def _announce_now(self, upto: int) -> None:
         waiters = self._waiters
         unannounced = self._unannounced
         while unannounced and unannounced[0][0] <= upto:

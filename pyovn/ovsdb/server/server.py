@@ -15,6 +15,8 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pyovn.ovsdb.jsonrpc import DEFAULT_MAX_DEPTH, Remote, parse_remote
@@ -59,12 +61,38 @@ class OvsdbServer:
         self._listeners: dict[str, asyncio.Server] = {}
         self._unix_counter = 0
         self._rerunning = False
+        self._batch_depth = 0
+        self.corked: list[Session] = []  # sessions holding output in this batch
 
     # --- databases -----------------------------------------------------------
 
     def add_database(self, sdb: ServedDatabase) -> None:
         self.dbs[sdb.name] = sdb
         sdb.on_commit = self._after_commit
+        sdb.batch = self.batch
+
+    # --- output batching ---------------------------------------------------
+
+    @property
+    def batching(self) -> bool:
+        return self._batch_depth > 0
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold every session's output until the outermost batch ends.
+
+        Thirty replies made durable by one fsync then leave in one write per
+        client instead of thirty.
+        """
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                corked, self.corked = self.corked, []
+                for session in corked:
+                    session.uncork()
 
     # --- remotes -------------------------------------------------------------
 

@@ -67,6 +67,7 @@ class Session(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self._out: deque[Slot] = deque()
+        self._corked: list[bytes] | None = None  # output held during a batch
         # Per-session state the method handlers keep (monitors, triggers).
         self.monitors: dict[Any, Any] = {}
         self.triggers: dict[Any, Any] = {}
@@ -93,10 +94,11 @@ class Session(asyncio.Protocol):
             log_jsonrpc.warning("%s: error parsing stream: %s", self.name, exc)
             self.abort("Protocol error")
             return
-        for message in messages:
-            if self.closed:
-                return
-            self._dispatch(message)
+        with self.server.batch():
+            for message in messages:
+                if self.closed:
+                    return
+                self._dispatch(message)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed:
@@ -180,6 +182,14 @@ class Session(asyncio.Protocol):
 
     def write(self, data: bytes) -> None:
         """Write now, bypassing reply order (notifications, updates)."""
+        self.writelines([data])
+
+    def writelines(self, parts: list[bytes]) -> None:
+        """Write shared bytes without joining them (fan-out).
+
+        Inside a server batch (one chunk of requests, one fsync round) the
+        parts wait in `_corked` and go out in one system call at its end.
+        """
         transport = self.transport
         if self.closed or transport is None:
             return
@@ -193,17 +203,18 @@ class Session(asyncio.Protocol):
             )
             self.abort("backlog exceeded")
             return
-        transport.write(data)
+        if self.server.batching:
+            if self._corked is None:
+                self._corked = []
+                self.server.corked.append(self)
+            self._corked.extend(parts)
+        else:
+            transport.writelines(parts)
 
-    def writelines(self, parts: list[bytes]) -> None:
-        """Write shared bytes without joining them (fan-out)."""
-        transport = self.transport
-        if self.closed or transport is None:
-            return
-        if transport.get_write_buffer_size() > self.server.max_backlog:
-            self.write(b"")  # logs and drops
-            return
-        transport.writelines(parts)
+    def uncork(self) -> None:
+        parts, self._corked = self._corked, None
+        if parts and not self.closed and self.transport is not None:
+            self.transport.write(b"".join(parts))
 
     def notify(self, method: str, params: list[Any]) -> None:
         self.write(encode_notification(method, params))
