@@ -116,3 +116,14 @@ def test_mutated_corpus_raises_only_logical_errors(
 ) -> None:
     pos = where % len(text)
     _parse_or_logical_error(text[:pos] + char + text[pos + cut :])
+
+
+# Unicode digits other than 0-9 (str.isdigit() is true for them): a lexer
+# that dispatched on isdigit() but scanned only ASCII digits made no progress
+# and looped forever; st.text() above found such input (commit 1bc0214).
+@pytest.mark.parametrize("digit", ["\u0663", "\u00b2", "\uff11", "\u07c0", "\u0e53"])
+def test_non_ascii_digits_are_errors_not_hangs(digit: str) -> None:
+    with pytest.raises(LogicalError) as info:
+        parse_actions(f"reg0 = {digit};")
+    assert info.value.column == 8
+    _parse_or_logical_error(f"x {digit} y")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -266,6 +267,7 @@ def compile_all(text: str) -> tuple[ast.Expr, tuple[Clause, ...], list[Flow]]:
     return expr, clauses, flows
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(EXPRESSIONS, st.lists(PACKETS, min_size=1, max_size=8))
 def test_flows_agree_with_expression(text: str, packets: list[dict[str, int | str]]) -> None:
