@@ -278,7 +278,8 @@ def compile_cmd(
 
     Logical ports without --port get tunnel keys 1, 2, ... in order of first
     appearance (skipping given keys). Without --actions the flows resubmit to
-    the next table, as `next;' would.
+    the next table, as `next;' would. Groups the actions use (ct_lb) precede
+    the flows as `# group: group_id=N,...' comment lines (add-group syntax).
     """
     env = _env(address_sets, port_groups)
     lookup = _PortKeys(_parse_ports(ports))
