@@ -8,6 +8,7 @@ a temporary directory that is removed at the end.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,7 @@ def pyovn(*args: str) -> list[str]:
 
 def run(cmd: list[str], env: dict[str, str], show: bool = True) -> str:
     if show:
-        shown = " ".join(["pyovn", *cmd[3:]] if cmd[0] == sys.executable else cmd)
+        shown = shlex.join(["pyovn", *cmd[3:]] if cmd[0] == sys.executable else cmd)
         console.print(f"[bold cyan]$[/] {shown}")
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
@@ -77,9 +78,15 @@ def main() -> None:
             run([*nbctl, "list", "ACL"], env)
             run([*nbctl, "lb-list"], env)
             console.print(f"[green]9 ovn-nbctl transactions committed in {elapsed:.2f} s[/]")
+            console.rule("the ACL's match and action, compiled to OpenFlow by pyovn.logical")
+            match = run([*nbctl, "get", "ACL", ".", "match"], env, show=False).strip('"')
+            run(pyovn("lflow", "parse-match", "--annotate", match.replace('\\"', '"')), env)
+            run(pyovn("lflow", "compile", match.replace('\\"', '"'), "--actions", "drop;",
+                      "--table", "52", "--priority", "2000"), env)
             console.rule("the same data, read back by OVS's own ovsdb-tool from pyovn's file")
             out = run(["ovsdb-tool", "show-log", str(db)], env, show=False)
-            console.print(f"ovsdb-tool show-log: {len(out.splitlines())} records, schema OVN_Northbound")
+            records = len(out.splitlines())
+            console.print(f"ovsdb-tool show-log: {records} records, schema OVN_Northbound")
         finally:
             _stop_by_pidfile(work)
         console.print("[green]demo finished; server stopped, files removed[/]")
