@@ -5,11 +5,11 @@ Theory of operation: a transaction executes against the in-memory database
 so the next transaction sees it. Its record is appended to the file without
 waiting; one fsync, queued behind the requests the event loop is handling,
 then covers every record appended so far (group commit), so throughput does
-not pay one fsync per transaction. When
-the fsync returns, the commits it covered are published in order: first the
-monitor updates (composed once per distinct request by the `MonitorHub`),
-then the callbacks waiting for that commit, which send the replies. Nothing
-is announced before it is on disk. A database without storage (`_Server`,
+not pay one fsync per transaction. When the fsync returns, the commits it
+covered are published in order: first the monitor updates (composed once
+per distinct request by the `MonitorHub`), then the callbacks waiting for
+that commit, which send the replies. Nothing is announced before it is on
+disk. A database without storage (`_Server`,
 tests) is durable at once.
 
 Each commit gets a sequence number (`seq`, per process) and a transaction

@@ -247,7 +247,7 @@ class OvsdbServer:
         for session in list(self.sessions):
             session.abort("shutdown")
         for sdb in self.dbs.values():
-            while sdb.syncing:  # the fsync thread must not see the file closed
+            while sdb.syncing:  # let a queued fsync round finish first
                 await asyncio.sleep(0.001)
             sdb.close()
 
