@@ -30,8 +30,9 @@ log = logging.getLogger("pyovn.ovsdb_server")
 
 
 def _default_db() -> str:
-    dbdir = os.environ.get("OVS_DBDIR") or os.environ.get("OVS_SYSCONFDIR", "/etc") + (
-        "" if os.environ.get("OVS_DBDIR") else "/openvswitch"
+    """ovsdb-server's default database: $OVS_DBDIR/conf.db."""
+    dbdir = os.environ.get("OVS_DBDIR") or os.path.join(
+        os.environ.get("OVS_SYSCONFDIR", "/etc"), "openvswitch"
     )
     return os.path.join(dbdir, "conf.db")
 
