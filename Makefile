@@ -10,7 +10,7 @@ setup: $(VENV)/.setup-stamp
 $(VENV)/.setup-stamp: pyproject.toml scripts/setup.sh
 	./scripts/setup.sh
 
-test: setup
+test: setup lint
 	$(PYTEST) -n 2 -q
 
 test-fast: setup
