@@ -228,3 +228,33 @@ def test_unixctl_commands_with_ovs_appctl(demo: ServerProc, tmp_path: Path) -> N
     assert appctl("exit").returncode == 0
     demo.proc.wait(10)
     assert demo.proc.returncode == 0
+
+
+def _cond_since_output(remote: str, *since: str) -> str:
+    proc = subprocess.Popen(["ovsdb-client", "monitor-cond-since", remote, "Demo", *since,
+                             "[true]", "Item", "name"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+    finally:
+        proc.kill()
+        proc.wait()
+    return "".join(lines)
+
+
+def test_ovsdb_client_monitor_cond_since_across_restart(demo: ServerProc, tmp_path: Path) -> None:
+    insert = ["Demo", {"op": "insert", "table": "Item", "row": {"name": "before"}}]
+    client("transact", demo.remote, json.dumps(insert))
+    first = _cond_since_output(demo.remote)
+    assert first.startswith("found: false, last_id: ") and "before" in first
+    last_id = first.split("last_id: ")[1].split()[0]
+    demo.stop()
+    again = server_procs.start("pyovn", tmp_path, demo.db, name="again")
+    try:
+        insert = ["Demo", {"op": "insert", "table": "Item", "row": {"name": "after"}}]
+        client("transact", again.remote, json.dumps(insert))
+        out = _cond_since_output(again.remote, last_id)
+        assert out.startswith("found: true")
+        assert "after" in out and "before" not in out
+    finally:
+        again.stop()
