@@ -53,10 +53,21 @@ class MessageSplitter:
         return len(self._buf)
 
     def feed(self, data: bytes) -> list[Any]:
-        whole = self._buf + data if self._buf else data
+        continuing = bool(self._buf)
+        whole = self._buf + data if continuing else data
         self._buf = b""
         if self._depth or not whole.isascii():
             return self._scan(whole)
+        if continuing and data.rstrip(b" \t\r\n")[-1:] != b"}":
+            # The unfinished message cannot have ended in this chunk unless
+            # it ends with "}" (or the chunk holds a later, unfinished one,
+            # which a following chunk completes): parsing again now would
+            # only re-read the same bytes.
+            if len(whole) > SCAN_AFTER:
+                return self._scan(whole)
+            self._buf = whole
+            self._check_size()
+            return []
         return self._parse_ascii(whole)
 
     def _parse_ascii(self, buf: bytes) -> list[Any]:
