@@ -43,7 +43,7 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pyovn.ovsdb.server.framing import MessageSplitter  # noqa: E402
+from pyovn.jsonstream import MessageSplitter  # noqa: E402
 
 SCHEMA = {
     "name": "Bench",

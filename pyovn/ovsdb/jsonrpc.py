@@ -1,14 +1,11 @@
 """JSON-RPC 1.0 over a byte stream, as OVSDB speaks it (RFC 7047 section 4).
 
 Theory of operation: OVSDB peers send JSON objects back to back with no
-delimiter. `StreamParser` finds where each top-level object ends by scanning
-only the structural bytes (brackets and quotes; a regular expression skips
-everything else in C), then hands the complete text to orjson. It enforces a
-size and a nesting limit so that hostile input costs bounded memory, and it
-raises `ProtocolError` for anything that is not a stream of JSON objects; the
-caller then closes that one connection. `Connection` is the thin asyncio shell:
-receive messages, send messages or pre-encoded bytes, and watch how much is
-queued for a peer that stops reading.
+delimiter; `pyovn.jsonstream.MessageSplitter` finds where each one ends, with
+size and nesting limits, and raises `ProtocolError` for anything that is not
+a stream of JSON objects; the caller then closes that one connection.
+`Connection` is the thin asyncio shell: receive messages, send messages or
+pre-encoded bytes, and watch how much is queued for a peer that stops reading.
 
 Remote strings follow OVS: active `unix:PATH`, `tcp:IP:PORT`, `ssl:IP:PORT`;
 passive `punix:PATH`, `ptcp:PORT[:IP]`, `pssl:PORT[:IP]`.
@@ -17,126 +14,17 @@ passive `punix:PATH`, `ptcp:PORT[:IP]`, `pssl:PORT[:IP]`.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024
-DEFAULT_MAX_DEPTH = 1000  # OVS's JSON parser refuses deeper nesting too
-
-_STRUCTURAL = re.compile(rb'["{}\[\]]')
-_STRING_SPECIAL = re.compile(rb'["\\]')
-_WHITESPACE = b" \t\r\n"
-
-
-class ProtocolError(Exception):
-    """The peer sent something that is not a valid JSON-RPC stream."""
+from pyovn.jsonstream import MessageSplitter, ProtocolError
 
 
 class BacklogExceeded(ProtocolError):
     """The peer stopped reading and its queued output passed the limit."""
-
-
-class StreamParser:
-    """Splits a byte stream into JSON objects; `feed` returns the complete ones."""
-
-    def __init__(
-        self,
-        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-        max_depth: int = DEFAULT_MAX_DEPTH,
-    ) -> None:
-        self.max_message_bytes = max_message_bytes
-        self.max_depth = max_depth
-        self._buf = bytearray()
-        self._pos = 0  # next byte to scan
-        self._open = bytearray()  # closing bracket expected at each level
-        self._in_string = False
-
-    @property
-    def buffered(self) -> int:
-        """Bytes received but not yet part of a complete message."""
-        return len(self._buf)
-
-    def feed(self, data: bytes) -> list[Any]:
-        self._buf += data
-        messages: list[Any] = []
-        while True:
-            end = self._scan()
-            if end is None:
-                break
-            text = bytes(self._buf[:end])
-            del self._buf[:end]
-            self._pos = 0
-            messages.append(_decode(text))
-        if len(self._buf) > self.max_message_bytes:
-            raise ProtocolError(f"message exceeds {self.max_message_bytes} bytes")
-        return messages
-
-    def _scan(self) -> int | None:
-        """Advance the scan; the end offset of a complete message, or None."""
-        buf = self._buf
-        pos = self._pos
-        size = len(buf)
-        while pos < size:
-            if self._in_string:
-                m = _STRING_SPECIAL.search(buf, pos)
-                if m is None:
-                    pos = size
-                    break
-                at = m.start()
-                if buf[at] == 0x5C:  # backslash: skip the escaped byte
-                    if at + 1 >= size:
-                        pos = at
-                        break
-                    pos = at + 2
-                    continue
-                self._in_string = False
-                pos = at + 1
-                continue
-            if not self._open:
-                while pos < size and buf[pos] in _WHITESPACE:
-                    pos += 1
-                if pos:
-                    del buf[:pos]
-                    size -= pos
-                    pos = 0
-                if size == 0:
-                    break
-                if buf[0] != 0x7B:  # "{"
-                    raise ProtocolError(
-                        f"message is not a JSON object (starts with {bytes(buf[:20])!r})"
-                    )
-            m = _STRUCTURAL.search(buf, pos)
-            if m is None:
-                pos = size
-                break
-            at = m.start()
-            char = buf[at]
-            pos = at + 1
-            if char == 0x22:  # quote
-                self._in_string = True
-            elif char in (0x7B, 0x5B):  # { [
-                self._open.append(char + 2)  # "}" and "]" are 2 past "{" and "["
-                if len(self._open) > self.max_depth:
-                    raise ProtocolError(f"JSON nesting deeper than {self.max_depth}")
-            else:
-                if self._open.pop() != char:
-                    raise ProtocolError(f"invalid JSON: mismatched {chr(char)!r}")
-                if not self._open:
-                    self._pos = 0
-                    return pos
-        self._pos = pos
-        return None
-
-
-def _decode(text: bytes) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise ProtocolError(f"invalid JSON: {exc}") from None
 
 
 def encode(message: dict[str, Any]) -> bytes:
@@ -231,13 +119,13 @@ class Connection:
         *,
         name: str = "",
         max_backlog_bytes: int | None = None,
-        parser: StreamParser | None = None,
+        parser: MessageSplitter | None = None,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.name = name or _peer_name(writer)
         self.max_backlog_bytes = max_backlog_bytes
-        self.parser = parser or StreamParser()
+        self.parser = parser or MessageSplitter()
         self._pending: deque[Any] = deque()
         self.closed = False
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from pyovn.ovsdb.jsonrpc import StreamParser
+from pyovn.jsonstream import MessageSplitter
 from pyovn.ovsdb.server import OvsdbServer
 
 
@@ -59,7 +59,7 @@ class RawClient:
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.settimeout(timeout)
         self.sock.connect(str(path))
-        self.parser = StreamParser()
+        self.parser = MessageSplitter()
         self.pending: list[Any] = []
         self.closed = False
 

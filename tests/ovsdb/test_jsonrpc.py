@@ -11,14 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pyovn.jsonstream import MessageSplitter, ProtocolError
 from pyovn.ovsdb import jsonrpc
-from pyovn.ovsdb.jsonrpc import ProtocolError, StreamParser, parse_remote
+from pyovn.ovsdb.jsonrpc import parse_remote
 
 
 def test_back_to_back_objects_split_anywhere() -> None:
     stream = b'{"id":1,"method":"echo","params":["{[\\"]}"]} \n{"id":2,"result":[],"error":null}'
     for cut in range(len(stream) + 1):
-        parser = StreamParser()
+        parser = MessageSplitter()
         got = parser.feed(stream[:cut]) + parser.feed(stream[cut:])
         assert [m["id"] for m in got] == [1, 2]
         assert got[0]["params"] == ['{["]}']
@@ -37,7 +38,7 @@ json_values = st.recursive(
        st.lists(st.integers(1, 50), max_size=20))
 def test_any_chunking_gives_the_same_messages(messages: list[dict], cuts: list[int]) -> None:
     stream = b"".join(orjson.dumps(m) for m in messages)
-    parser = StreamParser()
+    parser = MessageSplitter()
     got: list = []
     pos = 0
     for size in cuts:
@@ -60,14 +61,16 @@ def test_any_chunking_gives_the_same_messages(messages: list[dict], cuts: list[i
 )
 def test_garbage_is_a_protocol_error(data: bytes, reason: str) -> None:
     with pytest.raises(ProtocolError, match=reason):
-        StreamParser().feed(data)
+        MessageSplitter().feed(data)
 
 
-def test_nesting_limit() -> None:
-    parser = StreamParser(max_depth=50)
-    assert parser.feed(b'{"a":' + b"[" * 48 + b"]" * 48 + b"}") == [{"a": [[]] and _nest(47)}]
+@pytest.mark.parametrize("tail", [b"", b"\xc3\xa9"])  # ASCII and non-ASCII paths
+def test_nesting_limit(tail: bytes) -> None:
+    ok = b'{"a":' + b"[" * 48 + b"]" * 48 + b',"b":"' + tail + b'"}'
+    assert MessageSplitter(max_depth=50).feed(ok) == [{"a": _nest(47), "b": tail.decode()}]
+    deep = b'{"a":' + b"[" * 60 + b"]" * 60 + b',"b":"' + tail + b'"}'
     with pytest.raises(ProtocolError, match="nesting deeper than 50"):
-        StreamParser(max_depth=50).feed(b'{"a":' + b"[" * 60)
+        MessageSplitter(max_depth=50).feed(deep)
 
 
 def _nest(levels: int) -> list:
@@ -78,7 +81,7 @@ def _nest(levels: int) -> list:
 
 
 def test_size_limit_counts_an_unfinished_message() -> None:
-    parser = StreamParser(max_message_bytes=1000)
+    parser = MessageSplitter(max_message_bytes=1000)
     parser.feed(b'{"a": "' + b"x" * 900)
     with pytest.raises(ProtocolError, match="exceeds 1000 bytes"):
         parser.feed(b"x" * 200)

@@ -12,7 +12,7 @@ import orjson
 import pytest
 import server_procs
 
-from pyovn.ovsdb.jsonrpc import StreamParser
+from pyovn.jsonstream import MessageSplitter
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -25,7 +25,7 @@ SCHEMA = {
 
 async def _writer(sock: Path, prefix: str, acked: list[str], stop: float) -> None:
     reader, writer = await asyncio.open_unix_connection(str(sock))
-    parser = StreamParser()
+    parser = MessageSplitter()
     pending: dict[int, str] = {}
     next_id = 0
     try:

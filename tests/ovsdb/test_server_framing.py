@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pyovn.jsonstream import MessageSplitter
 from pyovn.ovsdb.jsonrpc import ProtocolError
-from pyovn.ovsdb.server.framing import MessageSplitter
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pyovn.ovsdb.jsonrpc import DEFAULT_MAX_DEPTH, Remote, parse_remote
+from pyovn.jsonstream import DEFAULT_MAX_DEPTH
+from pyovn.ovsdb.jsonrpc import Remote, parse_remote
 from pyovn.ovsdb.server import methods
 from pyovn.ovsdb.server.locks import LockEvent, LockTable
 from pyovn.ovsdb.server.served_db import ServedDatabase

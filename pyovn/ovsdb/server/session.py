@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from pyovn.jsonstream import MessageSplitter
 from pyovn.ovsdb.jsonrpc import ProtocolError
-from pyovn.ovsdb.server.framing import MessageSplitter
 
 if TYPE_CHECKING:
     from pyovn.ovsdb.server.server import OvsdbServer

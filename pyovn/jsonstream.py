@@ -1,4 +1,7 @@
-"""Fast splitting of a JSON-RPC byte stream into messages, for the server.
+"""Splitting a JSON-RPC byte stream into messages: one splitter for every peer.
+
+OVSDB (server and client) and unixctl all read JSON objects sent back to back;
+this is the single place that finds where each one ends.
 
 Theory of operation: OVSDB peers send JSON objects back to back, and almost
 all traffic is ASCII. For ASCII data the splitter lets orjson find the
@@ -27,20 +30,28 @@ from typing import Any
 
 import orjson
 
-from pyovn.ovsdb.jsonrpc import DEFAULT_MAX_DEPTH, ProtocolError
-
 # A complete string literal, a bracket, or an unterminated string (wait).
 _TOKEN = re.compile(rb'("[^"\\]*(?:\\.[^"\\]*)*")|([{}\[\]])|(")', re.DOTALL)
 _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*(")?', re.DOTALL)
 _NON_SPACE = re.compile(rb"[^ \t\r\n]")
 _OPEN = frozenset(b"{[")
 SCAN_AFTER = 1 << 20
+DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 1000  # OVS's JSON parser refuses deeper nesting too
+
+
+class ProtocolError(Exception):
+    """The peer sent something that is not a stream of JSON-RPC objects."""
 
 
 class MessageSplitter:
     """Incremental splitter: `feed(bytes)` returns the complete messages, parsed."""
 
-    def __init__(self, max_message_bytes: int, max_depth: int) -> None:
+    def __init__(
+        self,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ) -> None:
         self.max_message_bytes = max_message_bytes
         self.max_depth = max_depth
         self._buf = b""
