@@ -1,4 +1,7 @@
-"""JSON-RPC stream framing: golden cases, chunking properties, limits, a real peer."""
+"""JSON-RPC framing golden cases and limits, remotes, and a real peer.
+
+The splitter's chunking property test lives in test_server_framing.py.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,7 @@ import asyncio
 import subprocess
 from pathlib import Path
 
-import orjson
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from pyovn.jsonstream import MessageSplitter, ProtocolError
 from pyovn.ovsdb import jsonrpc
@@ -24,28 +24,6 @@ def test_back_to_back_objects_split_anywhere() -> None:
         assert [m["id"] for m in got] == [1, 2]
         assert got[0]["params"] == ['{["]}']
         assert parser.buffered == 0
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=5), children, max_size=4),
-    max_leaves=20,
-)
-
-
-@given(st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=4), max_size=5),
-       st.lists(st.integers(1, 50), max_size=20))
-def test_any_chunking_gives_the_same_messages(messages: list[dict], cuts: list[int]) -> None:
-    stream = b"".join(orjson.dumps(m) for m in messages)
-    parser = MessageSplitter()
-    got: list = []
-    pos = 0
-    for size in cuts:
-        got += parser.feed(stream[pos:pos + size])
-        pos += size
-    got += parser.feed(stream[pos:])
-    assert got == messages
 
 
 @pytest.mark.parametrize(
