@@ -222,6 +222,10 @@ def test_unixctl_commands_with_ovs_appctl(demo: ServerProc, tmp_path: Path) -> N
     assert bad.returncode == 2 and "no such remote" in bad.stdout + bad.stderr
     assert appctl("ovsdb-server/compact").returncode == 0
     assert client("list-dbs", demo.remote).split() == ["Demo", "_Server"]
+    # OVS's own tool reads the compacted file, which is marked as ovsdb-server marks it.
+    log = subprocess.run(["ovsdb-tool", "show-log", str(demo.db)], capture_output=True,
+                         text=True, timeout=20, check=True).stdout
+    assert '"compacting database online"' in log
     assert "no database by that name" in appctl("ovsdb-server/compact", "X").stderr + \
         appctl("ovsdb-server/compact", "X").stdout
     assert "ovsdb-server" in appctl("version").stdout

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
-from pyovn.ovsdb.server import engine
 from pyovn.ovsdb.server.served_db import ServedDatabase
 from pyovn.ovsdb.server.server import OvsdbServer
+from pyovn.ovsdb.storage.replay import online_snapshot
 
 log = logging.getLogger("pyovn.ovsdb_server")
 
@@ -26,7 +27,8 @@ async def compact(sdb: ServedDatabase) -> None:
     while sdb.syncing:
         await asyncio.sleep(0.001)
     sdb.flush_now()
-    sdb.storage.compact(engine.snapshot(sdb.db))
+    # The snapshot carries _date and _comment as ovsdb-server's online compaction writes them.
+    sdb.storage.compact(online_snapshot(sdb.db, int(time.time() * 1000)))
 
 
 def start_compaction_timer(server: OvsdbServer) -> asyncio.Task[None]:
