@@ -15,7 +15,6 @@ from pyovn.ovsdb.storage.records import (
     TornTail,
     encode_record,
     read_record,
-    record_txn_id,
     scan_records,
 )
 
@@ -147,13 +146,6 @@ def test_garbage_after_good_records_stops_scan_there() -> None:
 def test_empty_data() -> None:
     scan = scan_records(b"")
     assert scan.records == [] and scan.tail is None and scan.good_end == 0
-
-
-def test_record_txn_id_is_stable_and_distinct() -> None:
-    a = record_txn_id("0917b5aee6278ad20a94d1541a1d000ab972784e")
-    assert a == record_txn_id("0917b5aee6278ad20a94d1541a1d000ab972784e")
-    assert a != record_txn_id("1917b5aee6278ad20a94d1541a1d000ab972784e")
-    assert a.version == 4
 
 
 json_values = st.recursive(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
@@ -16,7 +15,6 @@ import pytest
 
 from pyovn.ovsdb.storage import (
     CompactionPolicy,
-    GroupCommit,
     StandaloneStorage,
     StorageFormatError,
     StorageIOError,
@@ -265,42 +263,6 @@ def test_closed_storage_refuses_work(tmp_path: Path) -> None:
         storage.append(txn(0))
 
 
-def test_group_commit_batches_fsyncs(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    make_db(db, 0)
-
-    async def run() -> GroupCommit:
-        group = GroupCommit(StandaloneStorage.open(str(db)))
-        written = await asyncio.gather(*(group.append(txn(i)) for i in range(40)))
-        assert [w.json for w in written] == [txn(i) for i in range(40)]
-        await group.close()
-        return group
-
-    group = asyncio.run(run())
-    # All 40 waited for durability, in far fewer fsync rounds than records.
-    assert 1 <= group.rounds < 40
-    records = scan_records(db.read_bytes()).records
-    assert [r.json for r in records[1:]] == [txn(i) for i in range(40)]
-
-
-def test_group_commit_compact_waits_for_sync(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
-    make_db(db, 0)
-
-    async def run() -> None:
-        group = GroupCommit(StandaloneStorage.open(str(db)))
-        pending = [asyncio.ensure_future(group.append(txn(i))) for i in range(5)]
-        await asyncio.sleep(0)
-        await group.compact({"T": {}})
-        await asyncio.gather(*pending)
-        await group.append(txn(6))
-        await group.close()
-
-    asyncio.run(run())
-    records = scan_records(db.read_bytes()).records
-    assert [r.json for r in records] == [SCHEMA, {"T": {}}, txn(6)]
-
-
 def test_file_permissions_follow_umask(tmp_path: Path) -> None:
     old = os.umask(0o027)
     try:
@@ -413,34 +375,3 @@ def test_online_snapshot_looks_like_ovsdb_server_s(tmp_path: Path) -> None:
     assert record["_is_diff"] is True
     with StandaloneStorage.open(str(db)) as storage:
         assert _rows(replay.load(storage)) == _rows(database)
-
-
-def test_group_commit_reports_fsync_failure_to_every_waiter(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db = tmp_path / "a.db"
-    make_db(db, 0)
-    storage = StandaloneStorage.open(str(db))
-    real_sync = storage.sync
-    failures = [StorageIOError(str(db), "fsync failed (Input/output error)")]
-
-    def flaky_sync() -> None:
-        if failures:
-            raise failures.pop()
-        real_sync()
-
-    monkeypatch.setattr(storage, "sync", flaky_sync)
-
-    async def run() -> list[object]:
-        group = GroupCommit(storage)
-        outcomes = await asyncio.gather(
-            *(group.append(txn(i)) for i in range(3)), return_exceptions=True
-        )
-        # The next round succeeds and covers what the failed round did not.
-        await group.append(txn(3))
-        await group.close()
-        return outcomes
-
-    outcomes = asyncio.run(run())
-    assert all(isinstance(o, StorageIOError) for o in outcomes)
-    assert len(scan_records(db.read_bytes()).records) == 5

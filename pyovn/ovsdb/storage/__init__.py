@@ -13,15 +13,14 @@ its committed transactions survive a restart.  The interface is a log:
   object ``database.commit_to_file_record`` builds) and, when durable,
   fsyncs before returning, so a reply sent afterwards never announces a
   commit a crash could lose.  ``append(..., durable=False)`` plus ``sync()``
-  lets a server batch many commits into one fsync; ``GroupCommit`` does that
-  for asyncio servers.
+  lets a server batch many commits into one fsync (the OVSDB server does so
+  once per event-loop iteration, see ``server/served_db.py``).
 * ``compact(snapshot)`` replaces the whole log by the schema and one record
   holding every row (``replay.online_snapshot(db, now_ms)`` builds it as
   ovsdb-server does), and ``compaction_due()`` applies ovsdb-server's rule
   for when to do it (``compaction``).
 * ``last_sha1`` is the SHA-1 of the last record written or replayed (and
-  kept); it names the database state that record produced, and
-  ``record_txn_id`` turns it into a transaction id that survives restarts.
+  kept); it names the database state that record produced.
 
 Anything with that shape can replace the standalone file, a Raft log or an
 etcd key range, without touching transactions, monitors or the protocol:
@@ -67,12 +66,10 @@ from pyovn.ovsdb.storage.errors import (
     StorageIOError,
     StorageLockedError,
 )
-from pyovn.ovsdb.storage.group_commit import GroupCommit
 from pyovn.ovsdb.storage.records import (
     LogRecord,
     TornTail,
     encode_record,
-    record_txn_id,
     scan_records,
 )
 from pyovn.ovsdb.storage.standalone import StandaloneStorage
@@ -112,7 +109,6 @@ def _standalone_is_a_storage(storage: StandaloneStorage) -> Storage:
 __all__ = [
     "CompactionPolicy",
     "CompactionWindow",
-    "GroupCommit",
     "LogGrowth",
     "LogRecord",
     "StandaloneStorage",
@@ -125,6 +121,5 @@ __all__ = [
     "compaction_due",
     "encode_record",
     "next_window",
-    "record_txn_id",
     "scan_records",
 ]

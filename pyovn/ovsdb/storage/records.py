@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -66,15 +65,6 @@ class ScanResult:
     records: list[LogRecord]
     good_end: int  # offset after the last good record
     tail: TornTail | None  # None when the data ended exactly after a record
-
-
-def record_txn_id(sha1: str) -> uuid.UUID:
-    """A transaction id derived from a record's SHA-1, stable across restarts.
-
-    Standalone files have no room for transaction ids (OVS rejects unknown
-    members), but the hash of the record that produced a state names it.
-    """
-    return uuid.UUID(hex=sha1[:32], version=4)
 
 
 def encode_json(obj: dict[str, Any]) -> bytes:

@@ -72,7 +72,7 @@ class StandaloneStorage:
     """One database file in OVS's standalone format, open for reading or writing.
 
     Build with ``create`` or ``open``.  ``sync`` may run in another thread
-    while this thread appends (``GroupCommit`` does that), but never at the
+    while this thread appends (the server's fsync round does that), but never at the
     same time as ``compact`` or ``close``.
     """
 
