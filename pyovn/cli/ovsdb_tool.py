@@ -9,6 +9,7 @@ line ``ovsdb-tool: MESSAGE`` on stderr and exits 1; ``db-is-*`` and
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ import click
 
 from pyovn import __version__
 from pyovn.daemon.errors import VlogSpecError
+from pyovn.daemon.paths import logdir
 from pyovn.daemon.vlog import Vlog
 from pyovn.ovsdb.tool import COMMANDS, PROGRAM, ToolError, ToolOptions, run
 
@@ -124,7 +126,7 @@ def _setup_logging(parsed: ParsedArgs) -> Vlog:
     for spec in parsed.vlog_specs:
         vlog.set(spec or "dbg")
     if parsed.log_file is not None:
-        vlog.open_log_file(parsed.log_file or f"/var/log/openvswitch/{PROGRAM}.log")
+        vlog.open_log_file(parsed.log_file or os.path.join(logdir(), f"{PROGRAM}.log"))
     vlog.install()
     return vlog
 

@@ -299,3 +299,11 @@ def test_pyovn_command_line_entry_point(tmp_path: Path) -> None:
     missing = tmp_path / "missing.db"
     assert done.stderr == (
         f"ovsdb-tool: I/O error: {missing}: open failed (No such file or directory)\n")
+
+
+def test_log_file_default_follows_ovs_logdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OVS_LOGDIR", str(tmp_path))
+    assert tool(capsys, "--log-file", "create", str(tmp_path / "x.db"), str(SCHEMA))[0] == 0
+    assert (tmp_path / "ovsdb-tool.log").exists()
