@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyovn.ovsdb.data import Datum, added_removed, contains_sorted
 from pyovn.ovsdb.errors import OvsdbError
 from pyovn.ovsdb.schema import DatabaseSchema, RefSpec, TableSchema
-from pyovn.ovsdb.types import UNLIMITED, atom_to_string, parse_uuid_string
+from pyovn.ovsdb.types import UNLIMITED, Type, atom_to_string, parse_uuid_string
 
 UUID = uuid.UUID
 
@@ -64,6 +64,64 @@ class RowChange:
     old: Row | None
     new: Row | None
     changed: frozenset[str] | None = None
+    # JSON of this change's column values and diffs, computed once and shared
+    # by the file record and every monitor composing it (see new_values_json).
+    # Entries are never mutated once stored; the server drops them once the
+    # commit is published.
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+_DEFAULT = object()  # cache entry: the value is the column's default
+
+
+def new_values_json(change: RowChange,
+                    columns: Iterable[tuple[str, Type, Datum]]) -> dict[str, Any]:
+    """``change.new``'s non-default values of (name, type, default) columns, as JSON."""
+    cache = change.cache
+    new = change.new
+    assert new is not None
+    values = new.columns
+    out: dict[str, Any] = {}
+    for name, ctype, default in columns:
+        j = cache.get(name, _DEFAULT)
+        if j is _DEFAULT:
+            if name in cache:
+                continue
+            value = values[name] if name in values else new[name]
+            if value == default:
+                cache[name] = _DEFAULT
+                continue
+            j = cache[name] = value.to_json(ctype)
+        out[name] = j
+    return out
+
+
+def diff_json(change: RowChange, name: str, ctype: Type) -> Any:
+    """The update2/file diff of column ``name`` from old to new, as JSON."""
+    key = ("diff", name)
+    cache = change.cache
+    j = cache.get(key, _DEFAULT)
+    if j is _DEFAULT:
+        old, new = change.old, change.new
+        assert old is not None and new is not None
+        j = cache[key] = old[name].diff(new[name], ctype).to_json(ctype)
+    return j
+
+
+def row_key(change: RowChange, row_uuid: UUID) -> str:
+    """``str(row_uuid)``, computed once per change."""
+    s = change.cache.get(None)
+    if s is None:
+        s = change.cache[None] = str(row_uuid)
+    return s  # type: ignore[no-any-return]
+
+
+def drop_json(commit: Commit) -> None:
+    """Forget the JSON cached on ``commit``'s changes (kept in history without it)."""
+    for rows in commit.changes.values():
+        for change in rows.values():
+            if change.cache:
+                change.cache.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,7 +587,7 @@ def commit_to_file_record(schema: DatabaseSchema, commit: Commit) -> dict[str, A
         for row_uuid, change in rows.items():
             row_json = _row_record(ts, change)
             if row_json is not _SKIP:
-                trecord[str(row_uuid)] = row_json
+                trecord[row_key(change, row_uuid)] = row_json
         if trecord:
             record[tname] = trecord
     if not record:
@@ -548,23 +606,31 @@ def _row_record(ts: TableSchema, change: RowChange) -> Any:
     old, new = change.old, change.new
     if new is None:
         return None
-    columns = ts.columns
-    out: dict[str, Any] = {}
     if old is None:
-        defaults = ts.defaults
-        for name in ts.persistent_columns:
-            value = new.columns[name]
-            if value != defaults[name]:
-                out[name] = value.to_json(columns[name].type)
-        return out
+        return new_values_json(change, _persistent(ts))
     changed = change.changed
-    for name in ts.persistent_columns:
-        before, after = old.columns[name], new.columns[name]
+    out: dict[str, Any] = {}
+    old_values, new_values = old.columns, new.columns
+    for name, ctype, _ in _persistent(ts):
+        before, after = old_values[name], new_values[name]
         if (name in changed) if changed is not None else (before is not after
                                                           and before != after):
-            ctype = columns[name].type
-            out[name] = before.diff(after, ctype).to_json(ctype)
+            out[name] = diff_json(change, name, ctype)
     return out if out else _SKIP
+
+
+_PERSISTENT: dict[int, tuple[TableSchema, tuple[tuple[str, Type, Datum], ...]]] = {}
+
+
+def _persistent(ts: TableSchema) -> tuple[tuple[str, Type, Datum], ...]:
+    """(name, type, default) of the persistent columns, built once per table schema."""
+    hit = _PERSISTENT.get(id(ts))
+    if hit is None or hit[0] is not ts:
+        cols = tuple((n, ts.columns[n].type, ts.defaults[n]) for n in ts.persistent_columns)
+        if len(_PERSISTENT) >= 256:
+            _PERSISTENT.clear()  # schemas come and go in tests; servers have a few
+        hit = _PERSISTENT[id(ts)] = (ts, cols)  # holding ts keeps its id unique
+    return hit[1]
 
 
 def snapshot_record(db: Database, date_ms: int | None = None,

@@ -24,7 +24,15 @@ from typing import Any
 
 from pyovn.ovsdb.condition import MonitorCondition
 from pyovn.ovsdb.data import Datum
-from pyovn.ovsdb.database import Commit, Database, Row
+from pyovn.ovsdb.database import (
+    Commit,
+    Database,
+    Row,
+    RowChange,
+    diff_json,
+    new_values_json,
+    row_key,
+)
 from pyovn.ovsdb.errors import MemberParser, OvsdbError, syntax_error
 from pyovn.ovsdb.schema import DatabaseSchema, TableSchema
 from pyovn.ovsdb.types import Type
@@ -56,9 +64,25 @@ class TableMonitor:
     # change to one alone still reports the row (as an empty "modify"); once
     # added they stay, across monitor_cond_change.
     watched: tuple[str, ...] = ()
+    # Derived: columns_for() of each select bit, and for update2 insert/initial
+    # the (name, type, default) triples new_values_json takes.
+    _by_kind: dict[int, tuple[MonitoredColumn, ...]] = field(
+        init=False, compare=False, repr=False)
+    _insert_triples: tuple[tuple[str, Type, Datum], ...] = field(
+        init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_kind = {kind: tuple(c for c in self.columns if c.select & kind)
+                   for _, kind in _SELECT_BITS}
+        object.__setattr__(self, "_by_kind", by_kind)
+        object.__setattr__(self, "_insert_triples",
+                           tuple((c.name, c.type, c.default) for c in by_kind[INSERT]))
 
     def columns_for(self, kind: int) -> tuple[MonitoredColumn, ...]:
-        return tuple(c for c in self.columns if c.select & kind)
+        cols = self._by_kind.get(kind)
+        if cols is None:
+            cols = tuple(c for c in self.columns if c.select & kind)
+        return cols
 
     def with_condition(self, condition: MonitorCondition) -> TableMonitor:
         monitored = {c.name for c in self.columns}
@@ -223,9 +247,9 @@ def commit_update(commit: Commit, req: MonitorRequest, version: int) -> dict[str
             continue
         rows: dict[str, Any] = {}
         for row_uuid, change in changes.items():
-            entry = _row_update(tm, change.old, change.new, version)
+            entry = _row_update(tm, change, version)
             if entry is not None:
-                rows[str(row_uuid)] = entry
+                rows[row_key(change, row_uuid)] = entry
         if rows:
             out[tm.table] = rows
     return out or None
@@ -238,8 +262,8 @@ def _any_change(tm: TableMonitor, old: Row, new: Row) -> bool:
     return any(old[n] != new[n] for n in tm.watched)
 
 
-def _row_update(tm: TableMonitor, old: Row | None, new: Row | None,
-                version: int) -> dict[str, Any] | None:
+def _row_update(tm: TableMonitor, change: RowChange, version: int) -> dict[str, Any] | None:
+    old, new = change.old, change.new
     cond = tm.condition
     was = old is not None and cond.evaluate(old)
     now = new is not None and cond.evaluate(new)
@@ -252,16 +276,14 @@ def _row_update(tm: TableMonitor, old: Row | None, new: Row | None,
         if version == 1:
             return {"new": _full(new, cols),
                     "old": {c.name: old[c.name].to_json(c.type) for c in changed}}
-        return {"modify": {c.name: old[c.name].diff(new[c.name], c.type).to_json(c.type)
-                           for c in changed}}
+        return {"modify": {c.name: diff_json(change, c.name, c.type) for c in changed}}
     if now:
         assert new is not None
         if not tm.select & INSERT:
             return None
-        cols = tm.columns_for(INSERT)
         if version == 1:
-            return {"new": _full(new, cols)}
-        return {"insert": _non_default(new, cols)}
+            return {"new": _full(new, tm.columns_for(INSERT))}
+        return {"insert": new_values_json(change, tm._insert_triples)}
     if was:
         assert old is not None
         if not tm.select & DELETE:

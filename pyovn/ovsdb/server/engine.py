@@ -58,6 +58,11 @@ def file_record(schema: Any, commit: Any) -> dict[str, Any] | None:
     return database.commit_to_file_record(schema, commit)
 
 
+def release(commit: Any) -> None:
+    """Drop what composing `commit` cached (it stays in history without it)."""
+    database.drop_json(commit)
+
+
 def parse_monitor(schema: Any, requests: Any, version: int) -> Any:
     return monitor.MonitorRequest.from_json(schema, requests, version)
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from pyovn.ovsdb.server.engine import release
 from pyovn.ovsdb.server.fanout import MonitorHub
 from pyovn.ovsdb.server.history import History, next_txn_id
 
@@ -142,6 +143,7 @@ class ServedDatabase:
             self.durable_seq = seq
             if len(self.hub):
                 self.hub.publish(commit, seq, str(txn_id))
+            release(commit)
             while waiters and waiters[0][0] <= seq:
                 waiters.popleft()[1]()
         self.durable_seq = max(self.durable_seq, upto)
