@@ -12,14 +12,17 @@ constraints and duplicates with ovsdb-server's error tags and texts.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import is_
 from typing import Any, NamedTuple
 
 from pyovn.ovsdb.errors import OvsdbError, syntax_error
 from pyovn.ovsdb.types import (
     DEFAULT_ATOMS,
+    INT64_MAX,
+    INT64_MIN,
     Atom,
+    AtomicType,
     SymbolResolver,
     Type,
     atom_json_to_python,
@@ -60,6 +63,14 @@ class Datum(NamedTuple):
     @staticmethod
     def from_json(type_: Type, j: Any, symtab: SymbolResolver | None = None) -> Datum:
         """Parse and validate a column value (RFC 7047 <value>)."""
+        fast = type_.fast_json
+        if fast is None:
+            fast = _fast_parser(type_)
+            object.__setattr__(type_, "fast_json", fast)
+        if fast is not _NO_FAST:
+            datum = fast(j)
+            if datum is not None:
+                return datum  # type: ignore[no-any-return]
         is_map = type_.value is not None
         if not is_map and not (type(j) is list and len(j) > 0 and j[0] == "set"):
             return Datum((type_.key.atom_from_json(j, symtab),))
@@ -92,11 +103,17 @@ class Datum(NamedTuple):
     def to_json(self, type_: Type) -> Any:
         """The JSON ovsdb-server writes: bare atom for one-element sets."""
         keys = self.keys
-        if self.values is not None:
+        values = self.values
+        if values is not None:
+            if keys and type(keys[0]) in _JSON_NATIVE and type(values[0]) in _JSON_NATIVE:
+                return ["map", [[k, v] for k, v in zip(keys, values, strict=True)]]
             return ["map", [[atom_json_to_python(k), atom_json_to_python(v)]
-                            for k, v in zip(keys, self.values, strict=True)]]
+                            for k, v in zip(keys, values, strict=True)]]
         if len(keys) == 1:
-            return atom_json_to_python(keys[0])
+            k = keys[0]
+            return k if type(k) in _JSON_NATIVE else atom_json_to_python(k)
+        if keys and type(keys[0]) in _JSON_NATIVE:
+            return ["set", list(keys)]  # atoms of one column share one type
         return ["set", [atom_json_to_python(k) for k in keys]]
 
     def to_python(self, type_: Type) -> Any:
@@ -141,15 +158,21 @@ class Datum(NamedTuple):
         # Adding a few elements to a big sorted datum: bisect instead of re-sorting.
         keys = list(self.keys)
         values = list(self.values) if self.values is not None else None
+        added = []
         for i, k in enumerate(other.keys):
             pos = bisect_left(keys, k)
             if pos < len(keys) and keys[pos] == k:
                 continue
             keys.insert(pos, k)
+            added.append(k)
             if values is not None:
                 assert other.values is not None
                 values.insert(pos, other.values[i])
-        return Datum(tuple(keys), tuple(values) if values is not None else None)
+        if not added:
+            return self
+        result = Datum(tuple(keys), tuple(values) if values is not None else None)
+        _remember(self.keys, result.keys, added, [])
+        return result
 
     def subtract_keys(self, keys: Any) -> Datum:
         keys = tuple(keys)
@@ -164,6 +187,7 @@ class Datum(NamedTuple):
             if not hits:
                 return self
             kept_keys = tuple(k for i, k in enumerate(self.keys) if i not in hits)
+            _remember(self.keys, kept_keys, [], [self.keys[i] for i in sorted(hits)])
             if self.values is None:
                 return Datum(kept_keys)
             return Datum(kept_keys, tuple(v for i, v in enumerate(self.values) if i not in hits))
@@ -229,22 +253,29 @@ def added_removed(old: tuple[Atom, ...],
     if not new:
         return [], list(old)
     if len(old) > 16 and len(new) > 16:
-        key = (id(old), id(new))
-        hit = _RECENT.get(key)
+        hit = _RECENT.get((id(old), id(new)))
         if hit is not None and hit[0] is old and hit[1] is new:
             return list(hit[2]), list(hit[3])
         added, removed = _added_removed_big(old, new)
-        if len(_RECENT) >= 64:
-            del _RECENT[next(iter(_RECENT))]
-        # Holding old and new keeps their ids from being reused while cached.
-        _RECENT[key] = (old, new, tuple(added), tuple(removed))
+        _remember(old, new, added, removed)
         return added, removed
     return _added_removed_small(old, new)
 
 
 # The same big before/after pair is diffed by reference counting, apply(),
-# the file record and every monitor: remember the last few answers.
+# the file record and every monitor: remember the last few answers.  A
+# mutation of a big set knows its answer already and records it too.
 _RECENT: dict[tuple[int, int], tuple[Any, Any, tuple[Atom, ...], tuple[Atom, ...]]] = {}
+
+
+def _remember(old: tuple[Atom, ...], new: tuple[Atom, ...], added: list[Atom],
+              removed: list[Atom]) -> None:
+    if len(old) <= 16 or len(new) <= 16:
+        return  # the small path never looks here
+    if len(_RECENT) >= 64:
+        del _RECENT[next(iter(_RECENT))]
+    # Holding old and new keeps their ids from being reused while cached.
+    _RECENT[(id(old), id(new))] = (old, new, tuple(added), tuple(removed))
 
 
 def _added_removed_big(old: tuple[Atom, ...],
@@ -288,6 +319,9 @@ def contains_sorted(keys: tuple[Atom, ...], atom: Atom) -> bool:
 
 
 _MISSING = object()
+# Atom types whose JSON form is the atom itself (bool is a subclass of int,
+# but type() checks are exact, so it is listed).
+_JSON_NATIVE = frozenset((str, int, bool))
 
 
 def _unwrap(j: Any, cls: str) -> list[Any]:
@@ -303,3 +337,95 @@ def _sorted_set(keys: list[Atom]) -> Datum:
     if len(unique) != len(keys):
         raise OvsdbError("ovsdb error", "set contains duplicate")
     return Datum(tuple(sorted(unique)))
+
+
+# ---------------------------------------------------------------- fast parsing
+
+# Datum((keys, values)) without NamedTuple's Python-level __new__.
+_tuple_new = tuple.__new__
+_NO_FAST = object()  # Type.fast_json when no fast parser applies
+FastParser = Callable[[Any], "Datum | None"]
+
+
+def _native(base: Any) -> type | None:
+    """The Python type JSON atoms of ``base`` arrive as, if taken as-is."""
+    if base.has_constraints:
+        return None
+    return {AtomicType.STRING: str, AtomicType.INTEGER: int}.get(base.type)
+
+
+def _fast_parser(type_: Type) -> Any:
+    """A parser for the common valid values of ``type_`` (or _NO_FAST).
+
+    It accepts only values that the full parser would take unchanged --
+    unconstrained strings and in-range integers, no duplicates, counts in
+    bounds -- and returns None for anything else, which the full parser
+    then handles (and reports, with OVS's error texts).
+    """
+    native = _native(type_.key)
+    if native is None:
+        return _NO_FAST
+    n_min, n_max = type_.n_min, type_.n_max
+    is_int = native is int
+    if type_.value is None:
+        return _set_parser(native, is_int, n_min, n_max)
+    vnative = _native(type_.value)
+    if vnative is None:
+        return _NO_FAST
+    return _map_parser(native, vnative, n_min, n_max)
+
+
+def _in_range(atoms: Iterable[Any]) -> bool:
+    return all(INT64_MIN <= a <= INT64_MAX for a in atoms)
+
+
+def _set_parser(native: Any, is_int: bool, n_min: int, n_max: int) -> FastParser:
+    def parse(j: Any) -> Datum | None:
+        if type(j) is native:
+            if is_int and not INT64_MIN <= j <= INT64_MAX:
+                return None
+            return _tuple_new(Datum, ((j,), None))  # type: ignore[no-any-return]
+        if type(j) is not list or len(j) != 2 or j[0] != "set":
+            return None
+        inner = j[1]
+        if type(inner) is not list or not n_min <= len(inner) <= n_max:
+            return None
+        for a in inner:
+            if type(a) is not native:
+                return None
+        if is_int and not _in_range(inner):
+            return None
+        if len(inner) <= 1:
+            return _tuple_new(Datum, (tuple(inner), None))  # type: ignore[no-any-return]
+        unique: set[Any] = set(inner)
+        if len(unique) != len(inner):
+            return None
+        return _tuple_new(Datum, (tuple(sorted(unique)), None))  # type: ignore[no-any-return]
+    return parse
+
+
+def _map_parser(native: Any, vnative: Any, n_min: int, n_max: int) -> FastParser:
+    check_keys = native is int
+    check_values = vnative is int
+
+    def parse(j: Any) -> Datum | None:
+        if type(j) is not list or len(j) != 2 or j[0] != "map":
+            return None
+        inner = j[1]
+        if type(inner) is not list or not n_min <= len(inner) <= n_max:
+            return None
+        pairs: dict[Any, Any] = {}
+        for e in inner:
+            if type(e) is not list or len(e) != 2:
+                return None
+            k, v = e
+            if type(k) is not native or type(v) is not vnative or k in pairs:
+                return None
+            pairs[k] = v
+        if check_keys and not _in_range(pairs):
+            return None
+        if check_values and not _in_range(pairs.values()):
+            return None
+        keys = tuple(sorted(pairs))
+        return _tuple_new(Datum, (keys, tuple([pairs[k] for k in keys])))  # type: ignore
+    return parse

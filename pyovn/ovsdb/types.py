@@ -345,6 +345,9 @@ class Type:
     value: BaseType | None = None
     n_min: int = 1
     n_max: int = 1
+    # pyovn.ovsdb.data's specialised parser for this type's common valid
+    # values, built there on first use (types cannot import data).
+    fast_json: Any = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def is_map(self) -> bool:
