@@ -61,6 +61,13 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    """Write all of ``data`` at ``offset``: one system call, not lseek + write."""
+    n = os.pwrite(fd, data, offset)
+    while n < len(data):  # short writes are rare (signals, a full disk)
+        n += os.pwrite(fd, memoryview(data)[n:], offset + n)
+
+
 def _read_all(fd: int) -> bytes:
     chunks = []
     while chunk := os.read(fd, 1 << 22):
@@ -236,8 +243,7 @@ class StandaloneStorage:
         data, digest = encode_record(record)
         offset = self._size
         try:
-            os.lseek(fd, offset, os.SEEK_SET)
-            _write_all(fd, data)
+            _pwrite_all(fd, data, offset)
         except OSError as err:
             # Never leave a partial record behind a good one.
             try:
