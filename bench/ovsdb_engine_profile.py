@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import pstats
 import sys
@@ -165,6 +166,10 @@ def measure(shape: Callable[[int, str], list[Any]], schema_json: dict[str, Any],
                     for i in range(warmup + n)]
         for req in requests[:warmup]:
             h.run(req)
+        # As the server does once started (pyovn/ovsdb/server/control.py).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
         h.times = dict.fromkeys(PHASES, 0.0)
         prof = cProfile.Profile() if profile else None
         if prof is not None:
