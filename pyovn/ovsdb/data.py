@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from itertools import chain
 from operator import is_
 from typing import Any, NamedTuple
 
@@ -155,24 +156,36 @@ class Datum(NamedTuple):
         return Datum.from_map(merged)
 
     def _insert_few(self, other: Datum) -> Datum:
-        # Adding a few elements to a big sorted datum: bisect instead of re-sorting.
-        keys = list(self.keys)
-        values = list(self.values) if self.values is not None else None
-        added = []
+        # Adding a few elements to a big sorted datum: bisect and splice slices
+        # instead of re-sorting (other's keys are sorted, so each search
+        # starts where the last one ended).
+        keys, values = self.keys, self.values
+        other_values = other.values
+        key_parts: list[tuple[Atom, ...]] = []
+        value_parts: list[tuple[Atom, ...]] = []
+        added: list[Atom] = []
+        n = len(keys)
+        prev = 0
         for i, k in enumerate(other.keys):
-            pos = bisect_left(keys, k)
-            if pos < len(keys) and keys[pos] == k:
+            pos = bisect_left(keys, k, prev)
+            if pos < n and keys[pos] == k:
                 continue
-            keys.insert(pos, k)
-            added.append(k)
+            key_parts += (keys[prev:pos], (k,))
             if values is not None:
-                assert other.values is not None
-                values.insert(pos, other.values[i])
+                assert other_values is not None
+                value_parts += (values[prev:pos], (other_values[i],))
+            prev = pos
+            added.append(k)
         if not added:
             return self
-        result = Datum(tuple(keys), tuple(values) if values is not None else None)
-        _remember(self.keys, result.keys, added, [])
-        return result
+        key_parts.append(keys[prev:])
+        new_keys = tuple(chain.from_iterable(key_parts))
+        new_values = None
+        if values is not None:
+            value_parts.append(values[prev:])
+            new_values = tuple(chain.from_iterable(value_parts))
+        _remember(keys, new_keys, added, [])
+        return Datum(new_keys, new_values)
 
     def subtract_keys(self, keys: Any) -> Datum:
         keys = tuple(keys)

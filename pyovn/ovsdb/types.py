@@ -58,7 +58,18 @@ class SymbolResolver(Protocol):
 def parse_uuid_string(s: Any, json_obj: Any) -> uuid.UUID:
     if not isinstance(s, str) or not _UUID_RE.match(s):
         raise syntax_error(json_obj, f'"{s}" is not a valid UUID')
-    return uuid.UUID(s)
+    if len(s) != 36:
+        return uuid.UUID(s)  # "$" also matches before a final new-line
+    # The pattern has checked the form, so skip uuid.UUID's own parsing.
+    u = _new_object(uuid.UUID)
+    _set_slot(u, "int", int(s.replace("-", ""), 16))
+    _set_slot(u, "is_safe", _SAFE_UNKNOWN)
+    return u  # type: ignore[no-any-return]
+
+
+_new_object = object.__new__
+_set_slot = object.__setattr__
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
 
 
 def _parse_integer(j: Any, symtab: SymbolResolver | None) -> Atom:
