@@ -267,12 +267,13 @@ def _still_weakly_refers(ts: TableSchema, row: Row | None, target: Any) -> bool:
 class Change:
     """A row's state in a transaction's overlay; mutable while it runs."""
 
-    __slots__ = ("old", "new", "changed")
+    __slots__ = ("old", "new", "changed", "key")
 
     def __init__(self, old: Row | None, new: Row | None) -> None:
         self.old = old
         self.new = new
         self.changed: frozenset[str] | None = None
+        self.key: str | None = None  # str(uuid), when an operation already made it
 
 
 Changes = dict[str, dict[UUID, Change]]
@@ -357,7 +358,8 @@ def precommit(db: Database, changes: Changes,
                 new = Row(u, new_uuid(), new.columns)
             elif c.old is None:
                 continue  # inserted, then garbage-collected
-            trows[u] = RowChange(c.old, new, c.changed)
+            key = c.key
+            trows[u] = RowChange(c.old, new, c.changed, {} if key is None else {None: key})
         if trows:
             out[tname] = trows
     return out
@@ -365,11 +367,18 @@ def precommit(db: Database, changes: Changes,
 
 def _drop_noops(changes: Changes) -> None:
     for rows in changes.values():
-        dead = [u for u, c in rows.items()
-                if c.old is c.new or (c.old is not None and c.new is not None
-                                      and c.old.columns == c.new.columns)]
-        for u in dead:
-            del rows[u]
+        dead = None
+        for u, c in rows.items():
+            old, new = c.old, c.new
+            if old is new or (old is not None and new is not None
+                              and old.columns == new.columns):
+                if dead is None:
+                    dead = [u]
+                else:
+                    dead.append(u)
+        if dead is not None:
+            for u in dead:
+                del rows[u]
 
 
 def _check_strong_refs(view: _View) -> None:

@@ -259,7 +259,9 @@ def _op_insert(txn: _Txn, parser: MemberParser) -> Any:
         if name not in row_json:
             columns[name].check_constraints(table.columns[name].type)
     txn.set(table.name, row_uuid, Row(row_uuid, row_uuid, columns))
-    return {"uuid": ["uuid", str(row_uuid)]}
+    key = str(row_uuid)
+    txn.changes[table.name][row_uuid].key = key  # the file record and monitors reuse it
+    return {"uuid": ["uuid", key]}
 
 
 def _deleted_here(txn: _Txn, table: str, row_uuid: UUID) -> bool:
