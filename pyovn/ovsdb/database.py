@@ -8,6 +8,11 @@ keeps three derived structures up to date so that transactions never scan a
 whole table: strong reference counts per row (for referential integrity and
 garbage collection), the set of rows holding weak references to each row
 (so deleting a row finds them) and one dict per schema index.
+
+Each ``RowChange`` of a commit carries a small cache of its values and
+diffs as JSON (``new_values_json``, ``diff_json``, ``row_key``): the file
+record and every monitor composing the commit convert each changed column
+once between them.
 """
 
 from __future__ import annotations
