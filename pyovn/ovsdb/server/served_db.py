@@ -10,8 +10,8 @@ covered are published in order: first the monitor updates (composed once
 per distinct request by the `MonitorHub`), then the callbacks waiting for
 that commit, which send the replies. Nothing is announced before it is on
 disk. The JSON the file record and the updates shared through the commit's
-row changes is dropped once it is published (history keeps the commit). A database without storage (`_Server`,
-tests) is durable at once.
+row changes is dropped once it is published (history keeps the commit). A
+database without storage (`_Server`, tests) is durable at once.
 
 Each commit gets a sequence number (`seq`, per process) and a transaction
 id (`History`), the one clients see in update3 and monitor_cond_since.
