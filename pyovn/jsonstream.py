@@ -82,9 +82,33 @@ class MessageSplitter:
         return self._parse_ascii(whole)
 
     def _parse_ascii(self, buf: bytes) -> list[Any]:
-        view = memoryview(buf)
+        if b"}{" not in buf:
+            return self._parse_ascii_from(buf, 0, [])
+        # Messages sent back to back, as every OVSDB client does: cut at each
+        # "}{" and parse the pieces. In valid JSON "}{" occurs only between
+        # top-level objects or inside a string, and a cut inside a string
+        # leaves a first piece with an unterminated string, which fails to
+        # parse: so a piece that parses is exactly one message. At the first
+        # piece that does not (a cut in a string, messages separated by
+        # white space, the unfinished last one) the exact parse takes over.
         messages: list[Any] = []
+        pieces = buf.split(b"}{")
+        last = len(pieces) - 1
         pos = 0
+        for i, piece in enumerate(pieces):
+            text = piece if i == 0 else b"{" + piece
+            if i < last:
+                text += b"}"
+            try:
+                messages.append(self._checked(text))
+            except orjson.JSONDecodeError:
+                return self._parse_ascii_from(buf, pos, messages)
+            pos += len(text)
+        return messages
+
+    def _parse_ascii_from(self, buf: bytes, pos: int, messages: list[Any]) -> list[Any]:
+        """Parse messages from `pos`, letting orjson's errors find the ends."""
+        view = memoryview(buf)
         while True:
             m = _NON_SPACE.search(buf, pos)
             if m is None:

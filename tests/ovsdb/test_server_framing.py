@@ -35,6 +35,33 @@ def test_split_anywhere_gives_the_same_messages(messages: list[dict], data: st.D
     assert splitter.buffered == 0
 
 
+
+ascii_tricky = st.text(alphabet='{}[]"\\ a:,', max_size=12)
+tricky_values = st.recursive(
+    st.integers(-5, 5) | ascii_tricky,
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(ascii_tricky, children, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=100)
+@given(st.lists(st.dictionaries(ascii_tricky, tricky_values, max_size=3), min_size=1,
+                max_size=6), st.data())
+def test_back_to_back_messages_with_brackets_in_strings(messages: list[dict],
+                                                        data: st.DataObject) -> None:
+    # No separator: the splitter's "}{" cut meets strings holding "}{" too.
+    stream = b"".join(orjson.dumps(m) for m in messages)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=4)))
+    splitter = MessageSplitter(1 << 30, 1000)
+    got = []
+    last = 0
+    for cut in [*cuts, len(stream)]:
+        got.extend(splitter.feed(stream[last:cut]))
+        last = cut
+    assert got == messages
+    assert splitter.buffered == 0
+
 def test_strings_with_brackets_quotes_and_escapes() -> None:
     stream = b'{"a":"}{[\\"\\\\"}{"b":["\\u005d"]}'
     for cut in range(len(stream) + 1):

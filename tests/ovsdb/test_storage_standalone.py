@@ -197,6 +197,38 @@ def test_compact_replaces_file_atomically(tmp_path: Path) -> None:
     assert not (tmp_path / "a.db.tmp").exists()
 
 
+
+def test_unsynced_appends_reach_the_file_together_at_sync(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    make_db(db, 1)
+    with StandaloneStorage.open(str(db)) as storage:
+        storage.take_replay()
+        before = db.stat().st_size
+        offsets = [storage.append(txn(i), durable=False).offset for i in range(1, 4)]
+        assert db.stat().st_size == before  # held: nothing acknowledged yet
+        assert offsets[0] == before
+        storage.sync()
+        assert db.stat().st_size == storage.size
+        storage.append(txn(4), durable=False)
+    # Closing writes what is still held, after the synced records.
+    records = scan_records(db.read_bytes()).records
+    assert [r.json for r in records] == [SCHEMA, *(txn(i) for i in range(5))]
+    assert [r.offset for r in records[2:5]] == offsets
+
+
+def test_compact_after_unsynced_appends(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    make_db(db, 2)
+    snapshot = {"_date": 5, "T": {}}
+    with StandaloneStorage.open(str(db)) as storage:
+        storage.take_replay()
+        storage.append(txn(2), durable=False)
+        storage.compact(snapshot)
+        storage.append(txn(3))
+        assert storage.size == db.stat().st_size
+    records = scan_records(db.read_bytes()).records
+    assert [r.json for r in records] == [SCHEMA, snapshot, txn(3)]
+
 def test_compact_follows_symlink(tmp_path: Path) -> None:
     real = tmp_path / "real.db"
     make_db(real, 2)

@@ -78,9 +78,13 @@ def _read_all(fd: int) -> bytes:
 class StandaloneStorage:
     """One database file in OVS's standalone format, open for reading or writing.
 
-    Build with ``create`` or ``open``.  ``sync`` may run in another thread
-    while this thread appends (the server's fsync round does that), but never at the
-    same time as ``compact`` or ``close``.
+    Build with ``create`` or ``open``.  Not thread-safe: one thread appends,
+    syncs, compacts and closes.  A record appended with ``durable=False`` is
+    held in memory until the next ``sync`` (or ``compact``, ``close``), which
+    writes every held record in one system call before the fsync: a server
+    committing many transactions per fsync round pays one write, not one per
+    transaction.  Held records are not acknowledged, so a crash losing them
+    loses nothing a client was told.
     """
 
     def __init__(
@@ -104,7 +108,9 @@ class StandaloneStorage:
         # (offset, sha1) of each replayed record, so discard_from can find
         # what remains without keeping the records' JSON alive.
         self._replayed = [(r.offset, r.sha1) for r in replay]
-        self._size = size
+        self._size = size  # the file's size once every held record is written
+        self._written = size  # bytes actually written to the file
+        self._held: list[bytes] = []  # records appended but not yet written
         self._base_size = base_size
         self._records = len(replay)  # transaction records since the base
         self._n_records = len(replay) + 1  # every record in the file, schema included
@@ -219,7 +225,7 @@ class StandaloneStorage:
         )
         if self._lock is not None:
             self._truncate(record.offset)
-        self._size = record.offset
+        self._size = self._written = record.offset
         kept = bisect.bisect_left(self._replayed, (record.offset, ""))
         dropped = len(self._replayed) - kept
         del self._replayed[kept:]
@@ -239,18 +245,10 @@ class StandaloneStorage:
 
     def append(self, record: dict[str, Any], *, durable: bool = True) -> LogRecord:
         """Write one transaction record; with ``durable``, fsync before returning."""
-        fd = self._require_writable()
+        self._require_writable()
         data, digest = encode_record(record)
         offset = self._size
-        try:
-            _pwrite_all(fd, data, offset)
-        except OSError as err:
-            # Never leave a partial record behind a good one.
-            try:
-                os.ftruncate(fd, offset)
-            except OSError:
-                pass
-            raise _io_error(self.path, "write", err) from err
+        self._held.append(data)
         self._size = offset + len(data)
         self._records += 1
         self._n_records += 1
@@ -260,9 +258,30 @@ class StandaloneStorage:
             self.sync()
         return written
 
+    def _write_held(self) -> None:
+        """Write the held records at the end of the file, in one system call."""
+        if not self._held:
+            return
+        fd = self._require_writable()
+        data = self._held[0] if len(self._held) == 1 else b"".join(self._held)
+        self._held = []
+        offset = self._written
+        try:
+            _pwrite_all(fd, data, offset)
+        except OSError as err:
+            # Never leave a partial record behind a good one.
+            try:
+                os.ftruncate(fd, offset)
+            except OSError:
+                pass
+            self._size = offset
+            raise _io_error(self.path, "write", err) from err
+        self._written = offset + len(data)
+
     def sync(self) -> None:
-        """Make everything appended so far durable (one fsync for any number)."""
+        """Make everything appended so far durable (one write, one fsync)."""
         fd = self._require_fd()
+        self._write_held()
         try:
             os.fdatasync(fd)
         except OSError as err:
@@ -285,6 +304,7 @@ class StandaloneStorage:
         Written to ``NAME.tmp``, fsynced, renamed over the file, then the
         directory is fsynced: a crash leaves either the old or the new file.
         """
+        self._write_held()  # the old file stays whole should compaction fail
         fd = self._require_writable()
         schema = self.schema_json if schema_json is None else schema_json
         try:
@@ -296,7 +316,7 @@ class StandaloneStorage:
         os.close(fd)
         self._fd = new_fd
         self.schema_json = schema
-        self._size = self._base_size = size
+        self._size = self._written = self._base_size = size
         self._records = 0
         self._n_records = 2 if snapshot is not None else 1
         self._replayed = []
@@ -319,6 +339,12 @@ class StandaloneStorage:
         return self._lock is None
 
     def close(self) -> None:
+        """Close the file; held records are written first (but not fsynced)."""
+        if self._fd is not None and self._lock is not None:
+            try:
+                self._write_held()
+            finally:
+                self._held = []
         fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
