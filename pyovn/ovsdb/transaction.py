@@ -29,7 +29,7 @@ from typing import Any
 from pyovn.ovsdb.condition import Clause, matches_all, parse_where
 from pyovn.ovsdb.data import Datum
 from pyovn.ovsdb.database import Change, Commit, Database, Row, precommit
-from pyovn.ovsdb.errors import MemberParser, OvsdbError, syntax_error
+from pyovn.ovsdb.errors import MemberParser, OvsdbError, is_id, syntax_error
 from pyovn.ovsdb.schema import TableSchema
 from pyovn.ovsdb.types import UNLIMITED, AtomicType, SymbolResolver, Type, parse_uuid_string
 
@@ -201,6 +201,10 @@ def execute(db: Database, ops: Any, ctx: TxnContext | None = None) -> TxnOutcome
 
 
 def _run_op(txn: _Txn, op: Any, i: int, n: int) -> Any:
+    if type(op) is dict and op.get("op") == "insert":
+        table = _well_formed_insert(txn, op)
+        if table is not None:
+            return _insert(txn, table, op.get("uuid-name"), op.get("uuid"), op["row"])
     parser = MemberParser(op, f"ovsdb operation {i + 1} of {n}")
     name = parser.get("op", ("id",))
     handler = _OPS.get(name)
@@ -226,11 +230,41 @@ def _table(txn: _Txn, parser: MemberParser) -> TableSchema:
 
 # ---------------------------------------------------------------- operations
 
+def _well_formed_insert(txn: _Txn, op: dict[str, Any]) -> TableSchema | None:
+    """The table of an "insert" whose members all check out, else None.
+
+    The common case skips `MemberParser`; anything unusual (a missing,
+    unknown or mistyped member, an unknown table) returns None and takes
+    the general path, which reports it exactly as ovsdb-server does.
+    """
+    name = op.get("table")
+    table = txn.db.schema.tables.get(name) if type(name) is str else None
+    if table is None or type(op.get("row")) is not dict:
+        return None
+    members = 3
+    uuid_name = op.get("uuid-name")
+    if uuid_name is not None:
+        if type(uuid_name) is not str or not is_id(uuid_name):
+            return None
+        members += 1
+    uuid_json = op.get("uuid")
+    if uuid_json is not None:
+        if type(uuid_json) is not str:
+            return None
+        members += 1
+    return table if len(op) == members else None
+
+
 def _op_insert(txn: _Txn, parser: MemberParser) -> Any:
     table = _table(txn, parser)
     uuid_name = parser.get("uuid-name", ("id",), optional=True)
     uuid_json = parser.get("uuid", ("string",), optional=True)
     row_json = parser.get("row", ("object",))
+    return _insert(txn, table, uuid_name, uuid_json, row_json)
+
+
+def _insert(txn: _Txn, table: TableSchema, uuid_name: str | None, uuid_json: str | None,
+            row_json: dict[str, Any]) -> Any:
     if uuid_json is not None:
         try:
             row_uuid = parse_uuid_string(uuid_json, uuid_json)

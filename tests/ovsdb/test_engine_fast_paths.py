@@ -67,3 +67,46 @@ def test_uuid_strings_parse_to_equal_uuids(u: uuid.UUID) -> None:
     for s in (str(u), str(u).upper()):
         parsed = parse_uuid_string(s, s)
         assert parsed == u and hash(parsed) == hash(u) and str(parsed) == str(u)
+
+
+# --- "insert" without MemberParser -------------------------------------------------
+
+_tables = st.sampled_from(["A", "A", "A", "B", "Nope", "", None, 1, {}])
+_rows = st.sampled_from([{}, {"i": 5}, {"i": 5}, {"i": 500}, {"name": "n", "i": 1},
+                         {"zz": 1}, [], None])
+_uuid_names = st.sampled_from(["u_1", "u_1", "u_2", "1bad", "", None, 3, []])
+_uuids = st.sampled_from([str(uuid.UUID(int=7)), str(uuid.UUID(int=7)), "bad", None, 3])
+insert_ops = st.fixed_dictionaries(
+    {"op": st.just("insert")},
+    optional={"table": _tables, "row": _rows, "uuid-name": _uuid_names, "uuid": _uuids,
+              "where": st.just([])},
+)
+
+
+def _insert_outcome(ops: list[Any], fast: bool) -> Any:
+    from test_engine_fixtures import TEST_SCHEMA
+
+    from pyovn.ovsdb import transaction
+    from pyovn.ovsdb.database import Database
+    from pyovn.ovsdb.schema import DatabaseSchema
+
+    counter = iter(range(1, 10_000))
+    ctx = transaction.TxnContext(now=1.0, new_uuid=lambda: uuid.UUID(int=next(counter)))
+    db = Database(DatabaseSchema.from_json(TEST_SCHEMA))
+    saved = transaction._well_formed_insert
+    if not fast:
+        transaction._well_formed_insert = lambda txn, op: None  # type: ignore[assignment]
+    try:
+        outcome = transaction.execute(db, ops, ctx)
+    finally:
+        transaction._well_formed_insert = saved
+    commit = outcome.commit
+    changes = None if commit is None else {
+        t: {u: (c.old, c.new) for u, c in rows.items()} for t, rows in commit.changes.items()}
+    return outcome.results, changes
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(insert_ops, min_size=1, max_size=3))
+def test_insert_fast_path_agrees_with_member_parser(ops: list[Any]) -> None:
+    assert _insert_outcome(ops, fast=True) == _insert_outcome(ops, fast=False)

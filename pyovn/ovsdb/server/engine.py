@@ -31,12 +31,15 @@ def json_key(value: Any) -> Any:
 
 def execute(db: Any, ops: list[Any], now: float, session: Session, server: OvsdbServer,
             started: float | None = None) -> Any:
-    ctx = transaction.TxnContext(
-        now=now,
-        start=now if started is None else started,
-        owns_lock=lambda name: server.locks.owns(session, name),
-        session_id=session.name,
-    )
+    ctx = session.txn_context
+    if ctx is None:
+        # One per session, made at its first transaction: only the times change.
+        ctx = session.txn_context = transaction.TxnContext(
+            owns_lock=lambda name: server.locks.owns(session, name),
+            session_id=session.name,
+        )
+    ctx.now = now
+    ctx.start = now if started is None else started
     return transaction.execute(db, ops, ctx)
 
 

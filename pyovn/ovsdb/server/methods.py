@@ -131,28 +131,33 @@ def transact(server: OvsdbServer, session: Session, params: list[Any], id: Any) 
             results = list(outcome.results)[:index] + [server_db.not_allowed(ops[index])]
             session.reply(results, id)
             return
-    trigger = Trigger(session, id, sdb, ops, time.time())
-    run_trigger(server, trigger)
+    now = time.time()
+    _execute(server, session, id, sdb, ops, now, now, None)
 
 
 def run_trigger(server: OvsdbServer, trigger: Trigger, now: float | None = None) -> bool:
+    """Execute a blocked transaction again; False if a "wait" still blocks it."""
+    return _execute(server, trigger.session, trigger.id, trigger.sdb, trigger.ops,
+                    time.time() if now is None else now, trigger.started, trigger)
+
+
+def _execute(server: OvsdbServer, session: Session, id: Any, sdb: ServedDatabase,
+             ops: list[Any], now: float, started: float, trigger: Trigger | None) -> bool:
     """Execute a transaction; False if a "wait" keeps it blocked.
 
-    A blocked transaction holds no place in its session's reply order (other
-    requests are answered meanwhile, as by ovsdb-server); it takes one when
-    it completes.
+    A blocked transaction becomes a `Trigger` (only then: most never
+    block). It holds no place in its session's reply order (other requests
+    are answered meanwhile, as by ovsdb-server); it takes one when it
+    completes.
     """
-    sdb = trigger.sdb
-    session = trigger.session
-    outcome = engine.execute(
-        sdb.db, trigger.ops, time.time() if now is None else now, session, server,
-        started=trigger.started,
-    )
+    outcome = engine.execute(sdb.db, ops, now, session, server, started)
     if outcome.blocked_until is not None:
+        if trigger is None:
+            trigger = Trigger(session, id, sdb, ops, started)
         trigger.deadline = outcome.blocked_until
         server.block(trigger)
         return False
-    data = encode_reply(outcome.results, trigger.id)
+    data = encode_reply(outcome.results, id)
     slot = session.reserve()
     if outcome.commit is not None:
         record = None if sdb.storage is None else engine.file_record(sdb.schema, outcome.commit)

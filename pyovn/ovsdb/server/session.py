@@ -72,6 +72,7 @@ class Session(asyncio.Protocol):
         self.monitors: dict[Any, Any] = {}
         self.triggers: dict[Any, Any] = {}
         self.db_change_aware = False
+        self.txn_context: Any = None  # the engine's TxnContext, made at first use
         self._probe_enabled = probe
         self._probe_handle: asyncio.TimerHandle | None = None
         self._probe_sent = False
