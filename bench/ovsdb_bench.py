@@ -10,7 +10,9 @@ pyovn/ovs (higher is better for rates, lower for times and bytes):
    every commit before replying (group commit); OVS's standalone server
    does not fsync unless asked, so the "durable" rows repeat the runs with
    a `{"op": "commit", "durable": true}` in every transaction, which makes
-   OVS fsync too: that is the equal-durability comparison.
+   OVS fsync too: that is the equal-durability comparison. The "files in
+   memory" rows repeat three runs with both database files in /dev/shm,
+   where an fsync costs nothing: what remains is each server's CPU cost.
 2. fan-out: time from sending one 200-row insert until all 100
    monitor_cond clients have received and parsed that update; the median
    of 5 such commits, as the figure varies much from one to the next. All
@@ -354,6 +356,21 @@ async def main_async(args: argparse.Namespace) -> None:
                     await fanout(server, args.clients, 200, k) for k in range(FANOUT_ROUNDS)])
             finally:
                 server.stop()
+        # The same rates with the files in memory (/dev/shm): the fsync costs
+        # nothing there, which separates the servers' CPU cost from the disk's.
+        shm = Path(tempfile.mkdtemp(prefix="ovsdb-bench-", dir="/dev/shm"))
+        try:
+            for server in make_servers(shm):
+                server.start()
+                try:
+                    r = results[server.kind]
+                    r["mem1"] = await txn_rate(server, 1, args.txns, 1)
+                    r["mem1w"] = await txn_rate(server, 1, args.txns, args.window)
+                    r["mem4w"] = await txn_rate(server, 4, args.txns // 2, args.window)
+                finally:
+                    server.stop()
+        finally:
+            shutil.rmtree(shm, ignore_errors=True)
         for server in make_servers(workdir):
             try:
                 received, elapsed = await resync(server, args.clients, args.rows, 10)
@@ -371,6 +388,11 @@ async def main_async(args: argparse.Namespace) -> None:
              "txn/s", True)
         show("same, durable: 1 client, sequential", p["rate1d"], o["rate1d"], "txn/s", True)
         show(f"same, durable: 4 clients, window {args.window}", p["rate4wd"], o["rate4wd"],
+             "txn/s", True)
+        show("files in memory: 1 client, sequential", p["mem1"], o["mem1"], "txn/s", True)
+        show(f"files in memory: 1 client, window {args.window}", p["mem1w"], o["mem1w"],
+             "txn/s", True)
+        show(f"files in memory: 4 clients, window {args.window}", p["mem4w"], o["mem4w"],
              "txn/s", True)
         show(f"fan-out 200 rows to {args.clients} monitor_cond (median of {FANOUT_ROUNDS})",
              p["fanout"] * 1000,
