@@ -12,9 +12,11 @@ its committed transactions survive a restart.  The interface is a log:
 * ``append(record, durable=True)`` adds one transaction record (the JSON
   object ``database.commit_to_file_record`` builds) and, when durable,
   fsyncs before returning, so a reply sent afterwards never announces a
-  commit a crash could lose.  ``append(..., durable=False)`` plus ``sync()``
-  lets a server batch many commits into one fsync (the OVSDB server does so
-  once per event-loop iteration, see ``server/served_db.py``).
+  commit a crash could lose.  ``append(..., durable=False)`` holds the
+  record in memory; ``sync()`` then writes every held record in one system
+  call and fsyncs once, so a server batches many commits into one write and
+  one fsync (the OVSDB server does so once per event-loop iteration, see
+  ``server/served_db.py``).
 * ``compact(snapshot)`` replaces the whole log by the schema and one record
   holding every row (``replay.online_snapshot(db, now_ms)`` builds it as
   ovsdb-server does), and ``compaction_due()`` applies ovsdb-server's rule
@@ -34,7 +36,7 @@ being the schema.  OVS's ``ovsdb-tool`` and ``ovsdb-server`` read what pyovn
 writes, and pyovn reads what they write (both reading full-row records and
 the ``_is_diff`` records of OVS 2.15+).
 
-Crashes: each record is written by one ``write()`` and only ever appended,
+Crashes: records are only ever appended, each write covering whole records,
 so a crash leaves the file's good records followed by at most one partial
 record.  Opening verifies every record's length, SHA-1 and JSON; at the
 first bad one it logs a warning naming the offset and drops the rest of the

@@ -18,8 +18,8 @@ JSON object; the first record is the schema, the rest are transactions.
 is incomplete or wrong (torn header, short body, SHA-1 mismatch, invalid
 JSON, not an object): everything before it is good, everything from it on is
 the *tail* the caller drops.  That split is the whole crash-recovery story:
-a write is one ``write()`` of header and body, so a crash leaves at most one
-partial record, at the end.
+each ``write()`` appends whole records (header and body), so a crash leaves
+at most one partial record, at the end.
 """
 
 from __future__ import annotations
