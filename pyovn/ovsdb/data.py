@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from itertools import chain
 from operator import is_
 from typing import Any, NamedTuple
 
@@ -156,35 +155,30 @@ class Datum(NamedTuple):
         return Datum.from_map(merged)
 
     def _insert_few(self, other: Datum) -> Datum:
-        # Adding a few elements to a big sorted datum: bisect and splice slices
-        # instead of re-sorting (other's keys are sorted, so each search
-        # starts where the last one ended).
+        # Adding a few elements to a big sorted datum: bisect for each one's
+        # place instead of re-sorting (other's keys are sorted, so each search
+        # starts where the last one ended), then one copy into a list, list
+        # inserts (which only move pointers) and one copy back.
         keys, values = self.keys, self.values
         other_values = other.values
-        key_parts: list[tuple[Atom, ...]] = []
-        value_parts: list[tuple[Atom, ...]] = []
-        added: list[Atom] = []
+        places: list[tuple[int, int]] = []  # (position in keys, index in other)
         n = len(keys)
         prev = 0
         for i, k in enumerate(other.keys):
             pos = bisect_left(keys, k, prev)
             if pos < n and keys[pos] == k:
                 continue
-            key_parts += (keys[prev:pos], (k,))
-            if values is not None:
-                assert other_values is not None
-                value_parts += (values[prev:pos], (other_values[i],))
+            places.append((pos, i))
             prev = pos
-            added.append(k)
-        if not added:
+        if not places:
             return self
-        key_parts.append(keys[prev:])
-        new_keys = tuple(chain.from_iterable(key_parts))
+        other_keys = other.keys
+        new_keys = _inserted(keys, places, other_keys)
         new_values = None
         if values is not None:
-            value_parts.append(values[prev:])
-            new_values = tuple(chain.from_iterable(value_parts))
-        _remember(keys, new_keys, added, [])
+            assert other_values is not None
+            new_values = _inserted(values, places, other_values)
+        _remember(keys, new_keys, [other_keys[i] for _, i in places], [])
         return Datum(new_keys, new_values)
 
     def subtract_keys(self, keys: Any) -> Datum:
@@ -199,11 +193,12 @@ class Datum(NamedTuple):
                     hits.add(pos)
             if not hits:
                 return self
-            kept_keys = tuple(k for i, k in enumerate(self.keys) if i not in hits)
-            _remember(self.keys, kept_keys, [], [self.keys[i] for i in sorted(hits)])
+            cuts = sorted(hits)
+            kept_keys = _without(self.keys, cuts)
+            _remember(self.keys, kept_keys, [], [self.keys[i] for i in cuts])
             if self.values is None:
                 return Datum(kept_keys)
-            return Datum(kept_keys, tuple(v for i, v in enumerate(self.values) if i not in hits))
+            return Datum(kept_keys, _without(self.values, cuts))
         drop = set(keys)
         if self.values is None:
             return Datum(tuple(k for k in self.keys if k not in drop))
@@ -386,6 +381,28 @@ def _fast_parser(type_: Type) -> Any:
     if vnative is None:
         return _NO_FAST
     return _map_parser(native, vnative, n_min, n_max)
+
+
+def _inserted(seq: tuple[Atom, ...], places: list[tuple[int, int]],
+              source: tuple[Atom, ...]) -> tuple[Atom, ...]:
+    """`seq` with `source[i]` inserted before position `pos` for each (pos, i).
+
+    Big sets (a switch's thousands of ports) change by a few elements at a
+    time: one copy into a list, pointer moves, one copy back is several
+    times faster than building the result element by element.
+    """
+    out = list(seq)
+    for pos, i in reversed(places):  # from the back: earlier positions stay valid
+        out.insert(pos, source[i])
+    return tuple(out)
+
+
+def _without(seq: tuple[Atom, ...], cuts: list[int]) -> tuple[Atom, ...]:
+    """`seq` without the elements at the sorted positions `cuts`."""
+    out = list(seq)
+    for i in reversed(cuts):
+        del out[i]
+    return tuple(out)
 
 
 def _in_range(atoms: Iterable[Any]) -> bool:

@@ -177,3 +177,35 @@ def test_added_removed_and_big_set_fast_paths(base: list[uuid.UUID], data: st.Da
     assert old.union(Datum.from_set(extra)) == Datum.from_set(set(base) | extra)
     gone = list(keep)[:3]
     assert old.subtract_keys(gone) == Datum.from_set(set(base) - set(gone))
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.dictionaries(st.integers(0, 500), st.text(max_size=3), min_size=0, max_size=60),
+       st.dictionaries(st.integers(0, 500), st.text(max_size=3), max_size=3), st.data())
+def test_big_map_few_changes_fast_paths(base: dict[int, str], extra: dict[int, str],
+                                        data: st.DataObject) -> None:
+    old = Datum.from_map(base)
+    # union: keys already present keep their value
+    assert old.union(Datum.from_map(extra)) == Datum.from_map({**extra, **base})
+    gone = data.draw(st.lists(st.sampled_from(sorted(base)), max_size=3, unique=True)
+                     if base else st.just([]))
+    kept = {k: v for k, v in base.items() if k not in gone}
+    assert old.subtract_keys(gone) == Datum.from_map(kept)
+
+
+@settings(deadline=None, max_examples=100)
+@given(st.lists(st.integers(0, 10_000), min_size=40, max_size=120, unique=True),
+       st.lists(st.integers(-5, 10_005), min_size=1, max_size=4, unique=True), st.data())
+def test_few_changes_to_a_big_set_keep_order(base: list[int], extra: list[int],
+                                             data: st.DataObject) -> None:
+    # Several additions may fall in one gap, or in different ones; the result
+    # must equal sorting from scratch, for sets and for maps.
+    old = Datum.from_set(base)
+    assert old.union(Datum.from_set(extra)) == Datum.from_set(set(base) | set(extra))
+    old_map = Datum.from_map({k: -k for k in base})
+    got = old_map.union(Datum.from_map({k: k for k in extra}))
+    assert got == Datum.from_map({**{k: k for k in extra}, **{k: -k for k in base}})
+    gone = data.draw(st.lists(st.sampled_from(base), max_size=4, unique=True))
+    assert old.subtract_keys(gone) == Datum.from_set(set(base) - set(gone))
+    assert old_map.subtract_keys(gone) == Datum.from_map(
+        {k: -k for k in base if k not in gone})
