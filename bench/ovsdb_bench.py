@@ -395,8 +395,7 @@ async def main_async(args: argparse.Namespace) -> None:
         show(f"files in memory: 4 clients, window {args.window}", p["mem4w"], o["mem4w"],
              "txn/s", True)
         show(f"fan-out 200 rows to {args.clients} monitor_cond (median of {FANOUT_ROUNDS})",
-             p["fanout"] * 1000,
-             o["fanout"] * 1000, "ms", False)
+             p["fanout"] * 1000, o["fanout"] * 1000, "ms", False)
         show(f"resync {args.clients} clients x {args.rows} rows: bytes", p["resync_bytes"],
              o["resync_bytes"], "B", False)
         show(f"resync {args.clients} clients x {args.rows} rows: time",

@@ -19,12 +19,8 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=60)
-@given(st.lists(st.dictionaries(st.text(max_size=5), json_values, max_size=4), min_size=1,
-                max_size=5), st.data())
-def test_split_anywhere_gives_the_same_messages(messages: list[dict], data: st.DataObject) -> None:
-    stream = b" \n".join(orjson.dumps(m) for m in messages)
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=6)))
+def assert_splits_into(stream: bytes, cuts: list[int], messages: list[dict]) -> None:
+    """Fed in pieces cut at `cuts`, `stream` gives exactly `messages`."""
     splitter = MessageSplitter(1 << 30, 1000)
     got = []
     last = 0
@@ -34,6 +30,14 @@ def test_split_anywhere_gives_the_same_messages(messages: list[dict], data: st.D
     assert got == messages
     assert splitter.buffered == 0
 
+
+@settings(max_examples=60)
+@given(st.lists(st.dictionaries(st.text(max_size=5), json_values, max_size=4), min_size=1,
+                max_size=5), st.data())
+def test_split_anywhere_gives_the_same_messages(messages: list[dict], data: st.DataObject) -> None:
+    stream = b" \n".join(orjson.dumps(m) for m in messages)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=6)))
+    assert_splits_into(stream, cuts, messages)
 
 
 ascii_tricky = st.text(alphabet='{}[]"\\ a:,', max_size=12)
@@ -53,14 +57,8 @@ def test_back_to_back_messages_with_brackets_in_strings(messages: list[dict],
     # No separator: the splitter's "}{" cut meets strings holding "}{" too.
     stream = b"".join(orjson.dumps(m) for m in messages)
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=4)))
-    splitter = MessageSplitter(1 << 30, 1000)
-    got = []
-    last = 0
-    for cut in [*cuts, len(stream)]:
-        got.extend(splitter.feed(stream[last:cut]))
-        last = cut
-    assert got == messages
-    assert splitter.buffered == 0
+    assert_splits_into(stream, cuts, messages)
+
 
 def test_strings_with_brackets_quotes_and_escapes() -> None:
     stream = b'{"a":"}{[\\"\\\\"}{"b":["\\u005d"]}'

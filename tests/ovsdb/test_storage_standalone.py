@@ -197,7 +197,6 @@ def test_compact_replaces_file_atomically(tmp_path: Path) -> None:
     assert not (tmp_path / "a.db.tmp").exists()
 
 
-
 def test_unsynced_appends_reach_the_file_together_at_sync(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     make_db(db, 1)
@@ -228,6 +227,7 @@ def test_compact_after_unsynced_appends(tmp_path: Path) -> None:
         assert storage.size == db.stat().st_size
     records = scan_records(db.read_bytes()).records
     assert [r.json for r in records] == [SCHEMA, snapshot, txn(3)]
+
 
 def test_compact_follows_symlink(tmp_path: Path) -> None:
     real = tmp_path / "real.db"
